@@ -1,0 +1,1 @@
+"""Running things: services, Prometheus and k6 as owned processes, and the trials that use them."""

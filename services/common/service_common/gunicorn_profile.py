@@ -1,0 +1,34 @@
+"""Settings and hooks shared by every gunicorn profile; each profile's conf file imports them and sets its worker class.
+
+Workers come from `WEB_CONCURRENCY` (default: the cores this process may run on) and threads
+from `THREADS` (default 4, gthread only). No access log; keep-alive on for workers that support it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from service_common.launch_env import default_workers
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", default_workers()))
+threads = int(os.environ.get("THREADS", "4"))
+keepalive = int(os.environ.get("KEEPALIVE_SECONDS", "75"))
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "warning")
+timeout = 60
+graceful_timeout = 10
+preload_app = False  # tracing and database connections are set up in each worker, after fork
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else None)
+limit_request_line = 8190
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Mark a dead worker's live gauges as gone so in-flight stays exact; its counters are kept."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid, directory)
