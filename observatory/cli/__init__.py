@@ -1,1 +1,1 @@
-"""Placeholder."""
+"""The `observatory` command line: thin commands over the harness."""

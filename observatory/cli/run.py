@@ -1,0 +1,153 @@
+"""`observatory run`: the comparison, with real services, k6 and Prometheus; results.json, a table and the report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from observatory.errors import ObservatoryError
+
+DEFAULT_WORKLOADS = "json,db,io,cpu"
+
+
+def _ints(raw: str) -> list[int]:
+    try:
+        values = [int(v) for v in raw.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {raw!r}") from None
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {raw!r}")
+    return values
+
+
+def _positive(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {raw!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {raw!r}")
+    return value
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the `run` command."""
+    from observatory.run.sizes import SIZES
+
+    sizes = "; ".join(f"{s.name}: {s.summary}" for s in SIZES.values())
+    command = commands.add_parser(
+        "run",
+        help="run the comparison locally and write results/<run-id>/",
+        description="Start a local Prometheus, then each service under its server profile pinned to its own cores "
+        "with k6 on the others; warm up, probe, and search each workload's capacity (the highest arrival rate that "
+        "meets the SLO) in shuffled order. Writes results/<run-id>/results.json after every trial, prints a summary "
+        "table and renders the report.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    command.add_argument("--frameworks", default="fastapi,flask,django", help="frameworks to run, comma-separated")
+    command.add_argument(
+        "--profiles",
+        default=None,
+        help="server profiles as framework/profile, comma-separated, or 'all' (default: fastapi/uvicorn, "
+        "flask/gunicorn-sync, django/gunicorn-sync for the chosen frameworks)",
+    )
+    command.add_argument("--baselines", action="store_true", help="also run the framework-less ASGI and WSGI baselines")
+    command.add_argument("--workloads", default=DEFAULT_WORKLOADS, help="workloads, comma-separated (see loadtests/README.md)")
+    command.add_argument("--size", default="quick", choices=list(SIZES), help=f"run size ({sizes})")
+    command.add_argument("--repeats", type=int, default=1, help="repeats of every block, in shuffled order")
+    command.add_argument("--workers", type=_ints, default=[1], help="worker counts to run, e.g. 1,2,4 for scaling")
+    command.add_argument("--slo-p99-ms", type=_positive, default=100.0, help="SLO: client-side p99 latency bound")
+    command.add_argument("--slo-error-rate", type=float, default=0.01, help="SLO: highest share of failed requests")
+    command.add_argument(
+        "--instrumentation", default="full", choices=["full", "metrics", "off"],
+        help="service instrumentation; 'off' also turns off the server-side measurements and count check",
+    )  # fmt: skip
+    command.add_argument("--database-url", default=None, help="PostgreSQL URL instead of SQLite per service")
+    command.add_argument("--output", type=Path, default=Path("results"), help="folder for results/<run-id>/")
+    command.add_argument("--seed", type=int, default=None, help="seed of the shuffled order (recorded)")
+    command.add_argument("--no-report", action="store_true", help="do not render the HTML report at the end")
+    command.set_defaults(handler=handle)
+
+
+def options_from(args: argparse.Namespace) -> object:
+    """RunOptions from the parsed command line, or an ObservatoryError for bad values."""
+    import random
+
+    from observatory.run.plan import BASELINE_PROFILES, DEFAULT_PROFILES, RunOptions
+    from observatory.run.sizes import SIZES
+    from observatory.run.trial import Slo
+    from observatory.workloads import parse_workloads
+    from service_common.profiles import ProfileError, all_profiles, find_profile
+
+    if args.repeats < 1:
+        raise ObservatoryError(f"--repeats must be at least 1, got {args.repeats}")
+    if not 0 <= args.slo_error_rate < 1:
+        raise ObservatoryError(f"--slo-error-rate must be in [0, 1), got {args.slo_error_rate}")
+    frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
+    try:
+        workloads = parse_workloads(args.workloads)
+        if args.profiles == "all":
+            profiles = [p for p in all_profiles() if p.framework in frameworks]
+        elif args.profiles:
+            profiles = [find_profile(*_split_key(key)) for key in args.profiles.split(",") if key.strip()]
+        else:
+            unknown = [f for f in frameworks if f not in DEFAULT_PROFILES]
+            if unknown:
+                raise ObservatoryError(f"unknown framework(s) {', '.join(unknown)}; choose from {', '.join(DEFAULT_PROFILES)}")
+            profiles = [find_profile(f, DEFAULT_PROFILES[f]) for f in frameworks]
+        if args.baselines:
+            profiles += [find_profile(f, p) for f, p in BASELINE_PROFILES.items()]
+    except (ValueError, ProfileError) as error:
+        raise ObservatoryError(str(error)) from None
+    if not profiles:
+        raise ObservatoryError("nothing to run: no profile matches the chosen frameworks")
+    return RunOptions(
+        profiles=profiles,
+        workloads=workloads,
+        size=SIZES[args.size],
+        repeats=args.repeats,
+        workers=args.workers,
+        slo=Slo(p99_ms=args.slo_p99_ms, error_rate=args.slo_error_rate),
+        output=args.output,
+        instrumentation=args.instrumentation,
+        seed=args.seed if args.seed is not None else random.SystemRandom().randrange(2**31),
+        database_url=args.database_url,
+    )
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    framework, _, profile = key.strip().partition("/")
+    if not profile:
+        raise ObservatoryError(f"a profile is framework/profile, e.g. flask/gunicorn-gthread; got {key!r}")
+    return framework, profile
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run, show progress, print the summary table, render the report."""
+    from observatory import tools
+    from rich.console import Console
+
+    from observatory.cli.progress import RunProgress
+    from observatory.cli.summary import print_summary
+    from observatory.run.session import Session
+
+    options = options_from(args)
+    tools.require("k6")
+    tools.require("taskset")
+    if options.instrumentation != "off":
+        tools.require("prometheus")
+    progress = RunProgress()
+    session = Session(options, on_start=progress.trial_started, on_done=progress.trial_done)  # type: ignore[arg-type]
+    progress.begin(session)
+    try:
+        with progress, session:
+            session.execute()
+    finally:
+        progress.console.print(f"results: {session.run_dir / 'results.json'} ({session.run.status})")
+    print_summary(session.run, Console())
+    if not args.no_report:
+        from observatory.report import write_report
+
+        html, markdown = write_report(session.run_dir)
+        progress.console.print(f"report: {html}\nsummary: {markdown}")
+    return 0

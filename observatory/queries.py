@@ -1,0 +1,125 @@
+"""Every PromQL expression the observatory uses: the report, the harness and the dashboards all take them from here.
+
+Each function returns one expression for a set of label matchers and a window, so the same
+query serves a concrete trial (`framework="flask"`, `[42s]`) and a Grafana panel
+(`framework=~"$framework"`, `[$__rate_interval]`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service_common import metric_names as names
+
+# k6's remote-write output names (prefix k6_, native histograms for trends).
+K6_HTTP_REQS = "k6_http_reqs_total"
+K6_HTTP_REQ_DURATION = "k6_http_req_duration_seconds"
+K6_HTTP_REQ_FAILED = "k6_http_req_failed_rate"
+K6_DROPPED_ITERATIONS = "k6_dropped_iterations_total"
+K6_ITERATIONS = "k6_iterations_total"
+K6_VUS = "k6_vus"
+K6_VUS_MAX = "k6_vus_max"
+
+
+@dataclass(frozen=True)
+class Matchers:
+    """Label matchers; values that look like Grafana variables (`$x`) match as regular expressions."""
+
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, **labels: str | None) -> Matchers:
+        """Matchers for the labels given (None values are left out)."""
+        return cls(tuple((k, v) for k, v in labels.items() if v is not None))
+
+    def render(self, *extra: str) -> str:
+        """`{a="1",b=~"$b"}` plus any extra raw matchers."""
+        parts = [f'{k}=~"{v}"' if v.startswith("$") or v == ".*" else f'{k}="{v}"' for k, v in self.labels]
+        return "{" + ",".join([*parts, *extra]) + "}"
+
+    def without(self, *keys: str) -> Matchers:
+        """The same matchers less `keys` (k6 metrics have no route label, for instance)."""
+        return Matchers(tuple((k, v) for k, v in self.labels if k not in keys))
+
+
+# --- served requests (the services' own metrics) ---------------------------------------------
+
+
+def served_requests_total(m: Matchers) -> str:
+    """Requests served so far (a counter total; the difference of two instants is exact)."""
+    return f"sum({names.REQUESTS_TOTAL}{m.render()})"
+
+
+def served_rate(m: Matchers, window: str, by: str = "framework") -> str:
+    """Requests served per second."""
+    return f"sum by ({by}) (rate({names.REQUESTS_TOTAL}{m.render()}[{window}]))"
+
+
+def served_error_ratio(m: Matchers, window: str, by: str = "framework") -> str:
+    """Share of served requests answered with a 5xx."""
+    errors = m.render('status=~"5.."')
+    return (
+        f"sum by ({by}) (rate({names.REQUESTS_TOTAL}{errors}[{window}]))"
+        f" / sum by ({by}) (rate({names.REQUESTS_TOTAL}{m.render()}[{window}]))"
+    )
+
+
+def served_latency_quantile(q: float, m: Matchers, window: str, by: str = "framework") -> str:
+    """Server-side latency quantile from the services' histograms, in seconds."""
+    return (
+        f"histogram_quantile({q}, sum by ({by}, le) "
+        f"(rate({names.REQUEST_DURATION}_bucket{m.render()}[{window}])))"
+    )
+
+
+def in_flight(m: Matchers, by: str = "framework") -> str:
+    """Requests being served now."""
+    return f"sum by ({by}) ({names.IN_FLIGHT}{m.without('route', 'method', 'status').render()})"
+
+
+# --- resources (the services' process-tree collector) ----------------------------------------
+
+
+def cpu_seconds_total(m: Matchers) -> str:
+    """CPU seconds used by the whole service so far."""
+    return f"sum({names.CPU_SECONDS}{m.without('route', 'method', 'status').render()})"
+
+
+def cpu_cores(m: Matchers, window: str, by: str = "framework") -> str:
+    """CPU cores the whole service uses (CPU seconds per second)."""
+    return f"sum by ({by}) (rate({names.CPU_SECONDS}{m.without('route', 'method', 'status').render()}[{window}]))"
+
+
+def resident_memory(m: Matchers, by: str = "framework") -> str:
+    """Resident memory of all the service's processes, in bytes."""
+    return f"sum by ({by}) ({names.RESIDENT_MEMORY}{m.without('route', 'method', 'status').render()})"
+
+
+def peak_resident_memory(m: Matchers, window: str) -> str:
+    """The highest resident memory over the window, in bytes."""
+    return f"max(max_over_time({names.RESIDENT_MEMORY}{m.without('route', 'method', 'status').render()}[{window}]))"
+
+
+def peak_proportional_memory(m: Matchers, window: str) -> str:
+    """The highest proportional set size (shared pages split) over the window, in bytes."""
+    return (
+        f"max(max_over_time({names.PROPORTIONAL_MEMORY}{m.without('route', 'method', 'status').render()}[{window}]))"
+    )
+
+
+# --- the load generator (k6 remote write, tagged with testid, framework, profile, workload) ---
+
+
+def k6_request_rate(m: Matchers, window: str, by: str = "framework") -> str:
+    """Requests k6 completed per second."""
+    return f"sum by ({by}) (rate({K6_HTTP_REQS}{m.render()}[{window}]))"
+
+
+def k6_latency_quantile(q: float, m: Matchers, window: str, by: str = "framework") -> str:
+    """Client-side latency quantile from k6's native histogram, in seconds."""
+    return f"histogram_quantile({q}, sum by ({by}) (rate({K6_HTTP_REQ_DURATION}{m.render()}[{window}])))"
+
+
+def k6_dropped_iterations(m: Matchers, window: str, by: str = "framework") -> str:
+    """Iterations k6 could not start for lack of VUs, per second: the generator fell behind."""
+    return f"sum by ({by}) (rate({K6_DROPPED_ITERATIONS}{m.render()}[{window}]))"

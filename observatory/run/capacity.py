@@ -1,0 +1,62 @@
+"""Capacity: the highest arrival rate that meets the SLO, found by bracketing then bisecting, summarised over repeats."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+
+from observatory.results import Capacity
+
+# The first rates tried, as fractions of the closed-model probe's throughput.
+BRACKET = (0.7, 0.9, 1.1, 1.4, 2.0)
+
+
+def search(probe_rps: float, steps: int, passes: Callable[[float], bool]) -> float | None:
+    """Try up to `steps` rates; return the highest that passed, or None when none did.
+
+    Starts below the probe's throughput and climbs the bracket until a rate fails, then bisects
+    between the best pass and the lowest failure. If the first rate fails, it halves downwards.
+    """
+    best: float | None = None
+    lowest_failure: float | None = None
+    rate = max(1.0, probe_rps * BRACKET[0])
+    bracket = iter(BRACKET[1:])
+    for _ in range(steps):
+        rate = float(round(rate))
+        if passes(rate):
+            best = rate
+        else:
+            lowest_failure = rate
+        if lowest_failure is None:
+            factor = next(bracket, None)
+            rate = probe_rps * factor if factor else rate * 1.5
+        elif best is None:
+            rate = max(1.0, lowest_failure / 2)
+            if rate == lowest_failure:
+                break
+        else:
+            middle = (best + lowest_failure) / 2
+            if lowest_failure - best <= max(1.0, best * 0.02):
+                break
+            rate = middle
+    return best
+
+
+def summarise(framework: str, profile: str, workload: str, workers: int, per_repeat: list[float | None]) -> Capacity:
+    """Median and spread of the capacities found in each repeat (a repeat with no passing rate counts as 0)."""
+    values = [v if v is not None else 0.0 for v in per_repeat]
+    if not values:
+        return Capacity(framework, profile, workload, workers, per_repeat, None, None, None, None)
+    mean = statistics.fmean(values)
+    cv = statistics.stdev(values) / mean if len(values) > 1 and mean > 0 else None
+    return Capacity(
+        framework=framework,
+        profile=profile,
+        workload=workload,
+        workers=workers,
+        per_repeat=per_repeat,
+        median=statistics.median(values),
+        low=min(values),
+        high=max(values),
+        cv=cv,
+    )

@@ -1,0 +1,92 @@
+"""What a run will do: its options, the pinning of cores, and the blocks of trials in shuffled order."""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from observatory.run.sizes import RunSize
+from observatory.run.trial import Slo
+from observatory.workloads import Workload
+from service_common.profiles import Profile
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything `observatory run` was asked to do."""
+
+    profiles: list[Profile]
+    workloads: list[Workload]
+    size: RunSize
+    repeats: int
+    workers: list[int]
+    slo: Slo
+    output: Path
+    instrumentation: str = "full"
+    seed: int | None = None
+    database_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """One service configuration and workload, in one repeat: warm-up, probe, capacity search, sweep."""
+
+    profile: Profile
+    workers: int
+    workload: Workload
+    repeat: int
+
+    @property
+    def service_key(self) -> tuple[str, str, int]:
+        """Blocks with the same key run against the same started service."""
+        return (self.profile.framework, self.profile.name, self.workers)
+
+
+@dataclass(frozen=True)
+class Pinning:
+    """Which cores the services use and which the load generator (and Prometheus) use."""
+
+    service: list[int]
+    load: list[int]
+
+    def as_dict(self) -> dict[str, list[int]]:
+        """For results.json."""
+        return {"service_cores": self.service, "k6_and_prometheus_cores": self.load}
+
+
+def pin_cores(available: list[int] | None = None) -> Pinning:
+    """Half the cores (at least one) for the service, the rest for k6; one core means they share it."""
+    cores = sorted(available if available is not None else os.sched_getaffinity(0))
+    if len(cores) == 1:
+        return Pinning(cores, cores)
+    half = max(1, len(cores) // 2)
+    return Pinning(cores[:half], cores[half:])
+
+
+def blocks(options: RunOptions, rng: random.Random) -> list[Block]:
+    """Every block, shuffled: whole repeats in turn, each repeat in a fresh random order.
+
+    Within a repeat, blocks of one service stay together so each service starts once per repeat,
+    and the order of services and of workloads is drawn anew each time.
+    """
+    ordered: list[Block] = []
+    for repeat in range(1, options.repeats + 1):
+        services = [(p, w) for p in options.profiles for w in options.workers]
+        rng.shuffle(services)
+        for profile, workers in services:
+            workloads = [w for w in options.workloads if profile.needs_database or not w.needs_database]
+            rng.shuffle(workloads)
+            ordered.extend(Block(profile, workers, workload, repeat) for workload in workloads)
+    return ordered
+
+
+def trials_in(block_count: int, size: RunSize) -> int:
+    """How many measured trials the blocks will record at most (for the progress bar)."""
+    return block_count * (1 + size.steps + len(size.sweep_vus))
+
+
+# The profile each framework runs under unless --profiles says otherwise: what the article compares.
+DEFAULT_PROFILES = {"fastapi": "uvicorn", "flask": "gunicorn-sync", "django": "gunicorn-sync"}
+BASELINE_PROFILES = {"baseline-asgi": "uvicorn", "baseline-wsgi": "gunicorn-sync"}

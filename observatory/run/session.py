@@ -1,0 +1,205 @@
+"""A whole run: Prometheus, each service in turn, every block of trials, results saved after every trial."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from observatory.errors import ObservatoryError
+from observatory.results import Run, Trial, save
+from observatory.run import capacity
+from observatory.run.environment import describe
+from observatory.run.k6 import run_k6
+from observatory.run.plan import Block, Pinning, RunOptions, blocks, pin_cores
+from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
+from observatory.run.service import ServiceProcess
+from observatory.run.trial import TrialContext, TrialSpec, k6_settings, run_trial
+
+TrialStarted = Callable[[TrialSpec], None]
+TrialDone = Callable[[Trial], None]
+
+
+def new_run_id() -> str:
+    """`20261124-231500-ab12`: sortable by time, unique."""
+    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+class Session:
+    """Runs the blocks of one run and owns every process it starts; leaving it stops them all."""
+
+    def __init__(
+        self,
+        options: RunOptions,
+        *,
+        run_id: str | None = None,
+        pinning: Pinning | None = None,
+        on_start: TrialStarted | None = None,
+        on_done: TrialDone | None = None,
+    ) -> None:
+        self.options = options
+        self.run_id = run_id or new_run_id()
+        self.run_dir = options.output / self.run_id
+        self.pinning = pinning or pin_cores()
+        self.rng = random.Random(options.seed)
+        self.blocks = blocks(options, self.rng)
+        self.on_start = on_start or (lambda spec: None)
+        self.on_done = on_done or (lambda trial: None)
+        self.run = Run(
+            run_id=self.run_id,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            finished_at=None,
+            status="running",
+            error=None,
+            environment={},
+            settings=self._settings(),
+            slo=asdict(options.slo),
+        )
+        self._stack = ExitStack()
+        self._service: ServiceProcess | None = None
+        self._prometheus: LocalPrometheus | None = None
+
+    def _settings(self) -> dict[str, object]:
+        o = self.options
+        return {
+            "profiles": [p.key for p in o.profiles],
+            "workloads": [w.name for w in o.workloads],
+            "size": asdict(o.size),
+            "repeats": o.repeats,
+            "workers": o.workers,
+            "instrumentation": o.instrumentation,
+            "seed": o.seed,
+            "database": "postgresql" if o.database_url else "sqlite",
+            "access_logs": False,
+            "keep_alive": True,
+            "order": [f"{b.profile.key} w{b.workers} {b.workload.name} #{b.repeat}" for b in self.blocks],
+        }
+
+    def __enter__(self) -> Session:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.run.environment = describe(self.pinning.as_dict())
+        save(self.run, self.run_dir)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        self._stack.close()
+        self.run.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+        if exc is None:
+            self.run.status = "complete"
+        else:
+            self.run.status = "partial"
+            self.run.error = "interrupted by the user" if isinstance(exc, KeyboardInterrupt) else str(exc)
+        self._summarise_capacity()
+        save(self.run, self.run_dir)
+
+    def execute(self) -> Run:
+        """Run every block in order; results are saved after each trial."""
+        self._prometheus = self._stack.enter_context(
+            LocalPrometheus(self.run_dir / "prometheus", cores=self.pinning.load)
+        )
+        for block in self.blocks:
+            service = self._service_for(block)
+            self._run_block(block, service)
+        return self.run
+
+    def _service_for(self, block: Block) -> ServiceProcess:
+        if self._service is not None and self._service_key == block.service_key:
+            return self._service
+        if self._service is not None:
+            self._service.stop()
+        assert self._prometheus is not None
+        profile = block.profile
+        env = {"DATABASE_URL": self.options.database_url} if self.options.database_url else {}
+        service = ServiceProcess(
+            profile,
+            self.run_dir / "services" / f"{profile.framework}-{profile.name}-w{block.workers}",
+            workers=block.workers,
+            cores=self.pinning.service,
+            instrumentation=self.options.instrumentation,
+            env=env,
+        )
+        self._stack.callback(service.stop)
+        self._service = service.__enter__()
+        self._service_key = block.service_key
+        if self.options.instrumentation != "off":
+            self._prometheus.set_targets(
+                [ScrapeTarget(f"127.0.0.1:{service.port}", {"run_id": self.run_id})]
+            )
+            self._prometheus.wait_for_targets(1)
+        return service
+
+    def _context(self, service: ServiceProcess) -> TrialContext:
+        assert self._prometheus is not None
+        return TrialContext(
+            base_url=service.url,
+            prometheus=self._prometheus,
+            k6_cores=self.pinning.load,
+            run_id=self.run_id,
+            run_dir=self.run_dir,
+            slo=self.options.slo,
+            instrumented=self.options.instrumentation != "off",
+        )
+
+    def _spec(self, block: Block, scenario: str, duration: float, **level: float | int) -> TrialSpec:
+        return TrialSpec(
+            framework=block.profile.framework,
+            profile=block.profile.name,
+            workload=block.workload,
+            workers=block.workers,
+            repeat=block.repeat,
+            scenario=scenario,
+            duration_s=duration,
+            **level,  # type: ignore[arg-type]
+        )
+
+    def _record(self, spec: TrialSpec, service: ServiceProcess) -> Trial:
+        self.on_start(spec)
+        trial = run_trial(spec, self._context(service))
+        if not service.alive():
+            raise ObservatoryError(
+                f"{service.name} died during trial {spec.trial_id} (exit code {service.exit_code()}): {service.log_tail()}"
+            )
+        self.run.trials.append(trial)
+        save(self.run, self.run_dir)
+        self.on_done(trial)
+        return trial
+
+    def _warm_up(self, block: Block, service: ServiceProcess) -> None:
+        size = self.options.size
+        spec = self._spec(block, "sweep", size.warmup_s, vus=4)
+        run_k6(
+            k6_settings(spec, self._context(service)),
+            self.run_dir / "k6" / f"warmup.{spec.trial_id}.json",
+            self.run_dir / "logs" / "k6.log",
+            cores=self.pinning.load,
+        )
+
+    def _run_block(self, block: Block, service: ServiceProcess) -> None:
+        size = self.options.size
+        self._warm_up(block, service)
+        probe = self._record(self._spec(block, "sweep", size.probe_s, vus=size.probe_vus), service)
+        probe_rps = max(1.0, probe.achieved_rate)
+
+        def passes(rate: float) -> bool:
+            return self._record(self._spec(block, "constant", size.step_s, rate=rate), service).slo_met
+
+        capacity.search(probe_rps, size.steps, passes)
+        for vus in size.sweep_vus:
+            self._record(self._spec(block, "sweep", size.sweep_s, vus=vus), service)
+
+    def _summarise_capacity(self) -> None:
+        groups: dict[tuple[str, str, str, int], dict[int, float | None]] = {}
+        for trial in self.run.trials:
+            key = (trial.framework, trial.profile, trial.workload, trial.workers)
+            per_repeat = groups.setdefault(key, {})
+            per_repeat.setdefault(trial.repeat, None)
+            if trial.scenario == "constant" and trial.slo_met and trial.offered_rate is not None:
+                best = per_repeat[trial.repeat]
+                per_repeat[trial.repeat] = max(best or 0.0, trial.offered_rate)
+        self.run.capacity = [
+            capacity.summarise(*key, [per_repeat[r] for r in sorted(per_repeat)]) for key, per_repeat in groups.items()
+        ]

@@ -1,0 +1,201 @@
+"""One trial: a k6 run at one load level against one running service, measured on both sides and judged."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from observatory import queries
+from observatory.results import Latency, Trial
+from observatory.run.k6 import K6Outcome, K6Settings, run_k6
+from observatory.run.prometheus import SCRAPE_INTERVAL_SECONDS, LocalPrometheus
+from observatory.workloads import Workload
+
+SATURATED_K6_UTILISATION = 0.9
+QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
+
+
+@dataclass(frozen=True)
+class Slo:
+    """The service-level objective a load level must meet."""
+
+    p99_ms: float = 100.0
+    error_rate: float = 0.01
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """What to run: one service configuration, one workload, one load level."""
+
+    framework: str
+    profile: str
+    workload: Workload
+    workers: int
+    repeat: int
+    scenario: str
+    duration_s: float
+    rate: float | None = None
+    vus: int | None = None
+
+    @property
+    def trial_id(self) -> str:
+        """A readable unique id, also used as k6's testid suffix."""
+        level = f"r{self.rate:g}" if self.rate is not None else f"v{self.vus}"
+        return f"{self.framework}.{self.profile}.{self.workload.name}.w{self.workers}.{self.scenario}.{level}.n{self.repeat}"
+
+
+@dataclass(frozen=True)
+class TrialContext:
+    """Where a trial runs: the service, Prometheus, k6's cores and the run's folders."""
+
+    base_url: str
+    prometheus: LocalPrometheus
+    k6_cores: Sequence[int]
+    run_id: str
+    run_dir: Path
+    slo: Slo
+    instrumented: bool
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+
+
+def _max_vus(spec: TrialSpec, slo: Slo) -> int:
+    """Enough VUs for the rate at twice the SLO's latency, so drops mean the generator, not the budget."""
+    assert spec.rate is not None
+    return max(20, math.ceil(spec.rate * 2 * slo.p99_ms / 1000) + 10)
+
+
+def k6_settings(spec: TrialSpec, context: TrialContext) -> K6Settings:
+    """The k6 run for a trial."""
+    open_model = spec.rate is not None
+    return K6Settings(
+        base_url=context.base_url,
+        workload=spec.workload.name,
+        scenario=spec.scenario,
+        testid=f"{context.run_id}.{spec.trial_id}",
+        framework=spec.framework,
+        profile=spec.profile,
+        duration_s=spec.duration_s,
+        rate=spec.rate,
+        vus=spec.vus,
+        pre_vus=min(_max_vus(spec, context.slo), max(5, math.ceil((spec.rate or 0) * 0.02))) if open_model else None,
+        max_vus=_max_vus(spec, context.slo) if open_model else None,
+        slo_p99_ms=context.slo.p99_ms,
+        slo_error_rate=context.slo.error_rate,
+    )
+
+
+def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = None) -> Trial:
+    """Run the trial and return it measured and judged (valid or not, SLO met or not)."""
+    prom = context.prometheus
+    route = queries.Matchers.of(framework=spec.framework, profile=spec.profile, route=spec.workload.route)
+    service = queries.Matchers.of(framework=spec.framework, profile=spec.profile)
+    served_before = prom.query_value(queries.served_requests_total(route)) or 0.0
+    cpu_before = prom.query_value(queries.cpu_seconds_total(service))
+    settings = k6_settings(spec, context)
+    if max_vus is not None:
+        settings = K6Settings(**{**settings.__dict__, "max_vus": max_vus, "pre_vus": min(max_vus, settings.pre_vus or 1)})
+    started = time.time()
+    outcome = run_k6(
+        settings,
+        context.run_dir / "k6" / f"{spec.trial_id}.json",
+        context.run_dir / "logs" / "k6.log",
+        cores=context.k6_cores,
+        remote_write_url=prom.remote_write_url,
+    )
+    ended = time.time()
+    time.sleep(SCRAPE_INTERVAL_SECONDS * 2.5)  # let Prometheus scrape the final counters
+    window = f"{math.ceil(time.time() - started) + 1}s"
+    trial = Trial(
+        trial_id=spec.trial_id,
+        framework=spec.framework,
+        profile=spec.profile,
+        workload=spec.workload.name,
+        workers=spec.workers,
+        repeat=spec.repeat,
+        scenario=spec.scenario,
+        offered_rate=spec.rate,
+        vus=spec.vus,
+        duration_s=spec.duration_s,
+        started_at=_iso(started),
+        ended_at=_iso(ended),
+    )
+    _client_side(trial, outcome, spec, len(context.k6_cores))
+    if context.instrumented:
+        _server_side(trial, prom, route, service, window, served_before, cpu_before)
+    _judge(trial, context.slo, settings.max_vus)
+    return trial
+
+
+def _ms(outcome: K6Outcome, key: str) -> float | None:
+    value = outcome.metric("http_req_duration", key, default=float("nan"))
+    return None if math.isnan(value) else value / 1000.0
+
+
+def _client_side(trial: Trial, outcome: K6Outcome, spec: TrialSpec, k6_cores: int) -> None:
+    trial.client_requests = int(outcome.metric("iterations", "count"))
+    trial.achieved_rate = trial.client_requests / spec.duration_s
+    trial.errors = int(outcome.metric("http_req_failed", "passes"))
+    trial.error_rate = trial.errors / trial.client_requests if trial.client_requests else 0.0
+    trial.dropped_iterations = int(outcome.metric("dropped_iterations", "count"))
+    trial.client_latency = Latency(
+        p50=_ms(outcome, "p(50)") or _ms(outcome, "med"),
+        p90=_ms(outcome, "p(90)"),
+        p95=_ms(outcome, "p(95)"),
+        p99=_ms(outcome, "p(99)"),
+        max=_ms(outcome, "max"),
+    )
+    trial.k6_cpu_utilisation = outcome.cpu_seconds / (outcome.wall_seconds * max(1, k6_cores))
+
+
+def _server_side(
+    trial: Trial,
+    prom: LocalPrometheus,
+    route: queries.Matchers,
+    service: queries.Matchers,
+    window: str,
+    served_before: float,
+    cpu_before: float | None,
+) -> None:
+    served_after = prom.query_value(queries.served_requests_total(route)) or 0.0
+    trial.server_requests = round(served_after - served_before)
+    latency = {
+        name: prom.query_value(queries.served_latency_quantile(q, route, window, by="framework"))
+        for name, q in QUANTILES.items()
+    }
+    trial.server_latency = Latency(**latency)
+    cpu_after = prom.query_value(queries.cpu_seconds_total(service))
+    if cpu_before is not None and cpu_after is not None:
+        trial.cpu_seconds = cpu_after - cpu_before
+        if trial.server_requests:
+            trial.cpu_seconds_per_1k = trial.cpu_seconds / trial.server_requests * 1000
+    trial.peak_rss_bytes = prom.query_value(queries.peak_resident_memory(service, window))
+    trial.peak_pss_bytes = prom.query_value(queries.peak_proportional_memory(service, window))
+
+
+def _judge(trial: Trial, slo: Slo, max_vus: int | None) -> None:
+    reasons = []
+    if trial.dropped_iterations:
+        reasons.append(
+            f"load generator saturated: {trial.dropped_iterations} dropped iterations (all {max_vus} VUs busy)"
+        )
+    if trial.k6_cpu_utilisation is not None and trial.k6_cpu_utilisation >= SATURATED_K6_UTILISATION:
+        reasons.append(f"load generator saturated: k6 used {trial.k6_cpu_utilisation:.0%} of its cores")
+    if trial.server_requests is not None and trial.server_requests != trial.client_requests:
+        reasons.append(
+            f"client and server counts disagree: k6 sent {trial.client_requests}, service counted {trial.server_requests}"
+        )
+    if trial.error_rate > slo.error_rate:
+        reasons.append(f"errors above the bound: {trial.error_rate:.2%} > {slo.error_rate:.2%}")
+    if trial.client_requests == 0:
+        reasons.append("no request completed")
+    trial.invalid_reasons = reasons
+    trial.valid = not reasons
+    p99 = trial.client_latency.p99
+    trial.slo_met = trial.valid and p99 is not None and p99 * 1000 <= slo.p99_ms

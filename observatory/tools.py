@@ -1,0 +1,69 @@
+"""External tools the observatory runs (k6, Prometheus, helm...): where they are and which versions are pinned."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from observatory.errors import ObservatoryError
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCAL_BIN = ROOT / ".tools" / "bin"
+VERSIONS_FILE = ROOT / "tools" / "versions.mk"
+
+
+@dataclass(frozen=True)
+class Tool:
+    """An external program: how to find it, how to ask its version, how to install it."""
+
+    name: str
+    version_args: tuple[str, ...]
+    install: str
+
+
+TOOLS = {
+    "k6": Tool("k6", ("version",), "make setup (go install go.k6.io/k6@$K6_VERSION into .tools/bin)"),
+    "prometheus": Tool("prometheus", ("--version",), "apt-get install prometheus (or make setup)"),
+    "promtool": Tool("promtool", ("--version",), "apt-get install prometheus (or make setup)"),
+    "helm": Tool("helm", ("version", "--short"), "make setup (go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION)"),
+    "taskset": Tool("taskset", ("--version",), "apt-get install util-linux"),
+}
+
+
+def pinned_versions() -> dict[str, str]:
+    """`{"K6_VERSION": "v1.8.1", ...}` from tools/versions.mk."""
+    pairs = re.findall(r"^([A-Z0-9_]+)\s*:=\s*(\S+)", VERSIONS_FILE.read_text(), flags=re.M)
+    return dict(pairs)
+
+
+def find(name: str) -> str | None:
+    """The tool's path: on PATH first, then in the repository's .tools/bin."""
+    found = shutil.which(name)
+    if found:
+        return found
+    local = LOCAL_BIN / name
+    return str(local) if local.is_file() else None
+
+
+def require(name: str) -> str:
+    """The tool's path, or an error that says how to install it."""
+    path = find(name)
+    if path is None:
+        raise ObservatoryError(f"{name} not found on PATH or in .tools/bin; install it: {TOOLS[name].install}")
+    return path
+
+
+def version(name: str) -> str | None:
+    """The tool's version line, or None when it is missing or does not answer."""
+    path = find(name)
+    if path is None:
+        return None
+    try:
+        done = subprocess.run([path, *TOOLS[name].version_args], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    text = (done.stdout or done.stderr).strip().splitlines()
+    return text[0].strip() if text else None
