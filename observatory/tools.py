@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 from observatory.errors import ObservatoryError
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCAL_BIN = ROOT / ".tools" / "bin"
+LOCAL_BIN = Path(os.environ.get("OBSERVATORY_TOOLS_BIN", ROOT / ".tools" / "bin"))
 VERSIONS_FILE = ROOT / "tools" / "versions.mk"
 
 

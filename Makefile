@@ -1,0 +1,65 @@
+# Set-up and tests. `make quickstart` installs everything and runs the comparison; `make test` runs the test suite.
+include tools/versions.mk
+
+VENV := .venv
+PY := $(VENV)/bin/python
+GOBIN := $(CURDIR)/.tools/bin
+export PATH := $(GOBIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: quickstart setup system-packages python-packages go-tools checkov test lint
+
+quickstart: setup ## install everything, then run the quick comparison
+	$(VENV)/bin/observatory run
+
+setup: system-packages python-packages go-tools checkov ## install every tool the harness and the tests use
+	@$(VENV)/bin/observatory doctor
+
+system-packages: ## prometheus + promtool, chromium (report test), taskset, PostgreSQL server (Debian packages)
+	@missing=""; \
+	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v taskset >/dev/null || missing="$$missing util-linux"; \
+	[ -x /usr/lib/postgresql/15/bin/postgres ] || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing \
+	    || { echo "setup: could not install$$missing with apt-get; install them and run make setup again" >&2; exit 1; }; \
+	fi
+
+python-packages: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements-dev.txt services/*/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[fastapi,flask,django,baseline]'
+	touch $@
+
+go-tools: $(GOBIN)/.k6-$(K6_VERSION) $(GOBIN)/.helm-$(HELM_VERSION) $(GOBIN)/.kubeconform-$(KUBECONFORM_VERSION) ## k6, helm, kubeconform (go install)
+
+# go-installed binaries report no release version, so a stamp file records which pinned version is there.
+$(GOBIN)/.k6-%:
+	@command -v go >/dev/null || { echo "setup: go is needed to install k6 (apt-get install golang)" >&2; exit 1; }
+	GOBIN=$(GOBIN) go install go.k6.io/k6@$*
+	touch $@
+
+$(GOBIN)/.helm-%:
+	GOBIN=$(GOBIN) go install helm.sh/helm/v3/cmd/helm@$*
+	touch $@
+
+$(GOBIN)/.kubeconform-%:
+	GOBIN=$(GOBIN) go install github.com/yannh/kubeconform/cmd/kubeconform@$*
+	touch $@
+
+checkov: .tools/checkov/.installed ## checkov in its own venv (it pins packaging<24, which pytest 9 cannot use)
+
+.tools/checkov/.installed: tools/versions.mk
+	python3 -m venv .tools/checkov
+	.tools/checkov/bin/pip install -q checkov==$(CHECKOV_VERSION)
+	touch $@
+
+test: setup ## the whole test suite (what CI runs)
+	$(PY) -m pytest
+
+lint:
+	$(VENV)/bin/ruff check observatory services tests dashboards benchmarks

@@ -1,0 +1,134 @@
+"""`observatory run` end to end with the real services, k6 and Prometheus, and its failure paths."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from observatory.results import load
+from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
+from observatory.run.service import ServiceProcess
+from observatory.run.trial import Slo, TrialContext, TrialSpec, run_trial
+from observatory.workloads import WORKLOADS
+from service_common.profiles import find_profile
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def observatory(*args: str, **kwargs: object) -> subprocess.Popen[str]:
+    """Start the CLI as a user would, in its own process group."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "observatory.cli.main", *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **kwargs,
+    )  # fmt: skip
+
+
+def leftovers(marker: str) -> list[str]:
+    """Processes whose command line mentions `marker` (the run's own folder)."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if marker in cmdline and process.pid != os.getpid():
+            found.append(cmdline[:160])
+    return found
+
+
+def only_run(output: Path) -> Path:
+    runs = [p for p in output.iterdir() if p.is_dir()]
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+@pytest.mark.slow
+def test_tiny_run_of_three_frameworks(tmp_path: Path) -> None:
+    """Non-zero rates, ordered percentiles, and equal client and server counts on every valid trial."""
+    cli = observatory("run", "--size", "tiny", "--workloads", "json,db", "--output", str(tmp_path), "--no-report", "--seed", "7")
+    out, err = cli.communicate(timeout=420)
+    assert cli.returncode == 0, err[-2000:]
+    assert "Capacity" in out
+    run = load(only_run(tmp_path))
+    assert run.status == "complete"
+    assert {(t.framework, t.workload) for t in run.trials} == {(f, w) for f in ("fastapi", "flask", "django") for w in ("json", "db")}
+    assert run.environment["pinning"] == {"service_cores": [0], "k6_and_prometheus_cores": [1]}
+    assert run.environment["packages"]["django"].startswith("5.2")
+    for trial in run.trials:
+        assert trial.achieved_rate > 0, trial.trial_id
+        for side in (trial.client_latency, trial.server_latency):
+            assert side.p50 is not None and side.p95 is not None and side.p99 is not None, trial.trial_id
+            assert side.p50 <= side.p95 <= side.p99, (trial.trial_id, side)
+        if trial.valid:
+            assert trial.client_requests == trial.server_requests, trial.trial_id
+            assert trial.cpu_seconds_per_1k and trial.cpu_seconds_per_1k > 0
+            assert trial.peak_rss_bytes and trial.peak_rss_bytes > 10 * 2**20
+    assert len(run.capacity) == 6
+    assert not leftovers(str(tmp_path))
+
+
+@pytest.mark.slow
+def test_service_killed_mid_run(tmp_path: Path) -> None:
+    """A clear one-line error, the trials so far kept, and no process left behind."""
+    cli = observatory("run", "--frameworks", "flask", "--size", "quick", "--workloads", "json,io,cpu", "--output", str(tmp_path), "--no-report")
+    deadline = time.monotonic() + 90
+    victim = None
+    while time.monotonic() < deadline and victim is None:
+        for child in psutil.Process(cli.pid).children(recursive=True):
+            try:
+                if "service_common.launch" in " ".join(child.cmdline()) or "gunicorn" in " ".join(child.cmdline()):
+                    results = list(tmp_path.glob("*/results.json"))
+                    if results and json.loads(results[0].read_text())["trials"]:
+                        victim = child
+                        break
+            except psutil.NoSuchProcess:
+                continue
+        time.sleep(0.2)
+    assert victim is not None, "the run never got to its first recorded trial"
+    os.killpg(victim.pid, signal.SIGKILL)
+    out, err = cli.communicate(timeout=120)
+    assert cli.returncode == 1
+    lines = [line for line in err.strip().splitlines() if line.startswith("observatory:")]
+    assert len(lines) == 1 and "died" in lines[0], err[-2000:]
+    assert "Traceback" not in err
+    run = load(only_run(tmp_path))
+    assert run.status == "partial" and "died" in (run.error or "")
+    assert run.trials, "the trials recorded before the failure were lost"
+    time.sleep(1)
+    assert not leftovers(str(tmp_path))
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_everything_and_keeps_results(tmp_path: Path) -> None:
+    cli = observatory("run", "--frameworks", "fastapi", "--size", "quick", "--workloads", "json", "--output", str(tmp_path), "--no-report")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(tmp_path.glob("*/k6/*.json")):
+        time.sleep(0.2)
+    os.killpg(cli.pid, signal.SIGINT)
+    out, err = cli.communicate(timeout=60)
+    assert cli.returncode == 130, err[-2000:]
+    assert "Traceback" not in err
+    run = load(only_run(tmp_path))
+    assert run.status == "partial" and run.error == "interrupted by the user"
+    time.sleep(1)
+    assert not leftovers(str(tmp_path))
+
+
+@pytest.mark.slow
+def test_saturated_generator_is_flagged_invalid(tmp_path: Path) -> None:
+    """An arrival rate far beyond what the allowed VUs can send is invalid, with that reason."""
+    profile = find_profile("baseline-asgi", "uvicorn")
+    with LocalPrometheus(tmp_path / "prom", cores=[1]) as prom, ServiceProcess(profile, tmp_path / "svc", cores=[0]) as svc:
+        prom.set_targets([ScrapeTarget(f"127.0.0.1:{svc.port}")])
+        prom.wait_for_targets(1)
+        context = TrialContext(svc.url, prom, [1], "sat", tmp_path, Slo(), instrumented=True)
+        spec = TrialSpec("baseline-asgi", "uvicorn", WORKLOADS["io"], 1, 1, "constant", 2, rate=500)
+        trial = run_trial(spec, context, max_vus=1)
+    assert trial.dropped_iterations > 0
+    assert not trial.valid and not trial.slo_met
+    assert any(reason.startswith("load generator saturated") for reason in trial.invalid_reasons)

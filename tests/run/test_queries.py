@@ -1,0 +1,16 @@
+"""Label matchers render concrete values exactly and Grafana variables as regular expressions."""
+
+from __future__ import annotations
+
+from observatory.queries import Matchers, served_requests_total
+
+
+def test_concrete_and_variable_matchers() -> None:
+    m = Matchers.of(framework="flask", profile="$profile", route=None)
+    assert m.render() == '{framework="flask",profile=~"$profile"}'
+    assert served_requests_total(m) == 'sum(observatory_http_requests_total{framework="flask",profile=~"$profile"})'
+
+
+def test_without_drops_labels() -> None:
+    m = Matchers.of(framework="flask", route="/json")
+    assert m.without("route").render() == '{framework="flask"}'
