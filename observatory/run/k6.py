@@ -70,8 +70,13 @@ class K6Outcome:
     cpu_seconds: float
 
     def metric(self, name: str, key: str, default: float = 0.0) -> float:
-        """A value from the summary, e.g. metric("http_reqs", "count")."""
-        values = self.summary.get("metrics", {}).get(name, {}).get("values", {})
+        """A value from the summary, e.g. metric("http_reqs", "count"), from the scenario's sub-metric when there is one.
+
+        benchmark.js sets thresholds on `name{scenario:...}`, which keeps setup()'s readiness request out.
+        """
+        metrics = self.summary.get("metrics", {})
+        scenario = next((k for k in metrics if k.startswith(f"{name}{{scenario:")), name)
+        values = metrics.get(scenario, {}).get("values", {})
         value = values.get(key, default)
         return default if value is None else float(value)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict
@@ -16,7 +17,7 @@ from observatory.run import capacity
 from observatory.run.environment import describe
 from observatory.run.k6 import run_k6
 from observatory.run.plan import Block, Pinning, RunOptions, blocks, pin_cores
-from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
+from observatory.run.prometheus import SCRAPE_INTERVAL_SECONDS, LocalPrometheus, ScrapeTarget
 from observatory.run.service import ServiceProcess
 from observatory.run.trial import TrialContext, TrialSpec, k6_settings, run_trial
 
@@ -177,6 +178,7 @@ class Session:
             self.run_dir / "logs" / "k6.log",
             cores=self.pinning.load,
         )
+        time.sleep(SCRAPE_INTERVAL_SECONDS * 2.5)  # the next trial's "before" counts must include the warm-up
 
     def _run_block(self, block: Block, service: ServiceProcess) -> None:
         size = self.options.size

@@ -84,7 +84,7 @@ def k6_settings(spec: TrialSpec, context: TrialContext) -> K6Settings:
         duration_s=spec.duration_s,
         rate=spec.rate,
         vus=spec.vus,
-        pre_vus=min(_max_vus(spec, context.slo), max(5, math.ceil((spec.rate or 0) * 0.02))) if open_model else None,
+        pre_vus=min(_max_vus(spec, context.slo), max(10, math.ceil((spec.rate or 0) * 0.02))) if open_model else None,
         max_vus=_max_vus(spec, context.slo) if open_model else None,
         slo_p99_ms=context.slo.p99_ms,
         slo_error_rate=context.slo.error_rate,
@@ -139,7 +139,7 @@ def _ms(outcome: K6Outcome, key: str) -> float | None:
 
 
 def _client_side(trial: Trial, outcome: K6Outcome, spec: TrialSpec, k6_cores: int) -> None:
-    trial.client_requests = int(outcome.metric("iterations", "count"))
+    trial.client_requests = int(outcome.metric("http_reqs", "count"))
     trial.achieved_rate = trial.client_requests / spec.duration_s
     trial.errors = int(outcome.metric("http_req_failed", "passes"))
     trial.error_rate = trial.errors / trial.client_requests if trial.client_requests else 0.0
@@ -183,7 +183,7 @@ def _judge(trial: Trial, slo: Slo, max_vus: int | None) -> None:
     reasons = []
     if trial.dropped_iterations:
         reasons.append(
-            f"load generator saturated: {trial.dropped_iterations} dropped iterations (all {max_vus} VUs busy)"
+            f"load generator saturated: k6 could not start {trial.dropped_iterations} iterations on time (at most {max_vus} VUs)"
         )
     if trial.k6_cpu_utilisation is not None and trial.k6_cpu_utilisation >= SATURATED_K6_UTILISATION:
         reasons.append(f"load generator saturated: k6 used {trial.k6_cpu_utilisation:.0%} of its cores")

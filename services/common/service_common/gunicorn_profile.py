@@ -1,7 +1,7 @@
 """Settings and hooks shared by every gunicorn profile; each profile's conf file imports them and sets its worker class.
 
-Workers come from `WEB_CONCURRENCY` (default: the cores this process may run on) and threads
-from `THREADS` (default 4, gthread only). No access log; keep-alive on for workers that support it.
+Workers come from `WEB_CONCURRENCY` (default: the cores this process may run on); gthread profiles take
+their threads from `gthread_threads()` (`THREADS`, default 4). No access log; keep-alive on where the worker supports it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from service_common.launch_env import default_workers
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", default_workers()))
-threads = int(os.environ.get("THREADS", "4"))
+threads = 1  # gunicorn silently turns sync workers into gthread when threads > 1
 keepalive = int(os.environ.get("KEEPALIVE_SECONDS", "75"))
 accesslog = None
 errorlog = "-"
@@ -23,6 +23,11 @@ graceful_timeout = 10
 preload_app = False  # tracing and database connections are set up in each worker, after fork
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else None)
 limit_request_line = 8190
+
+
+def gthread_threads() -> int:
+    """Threads per gthread worker: `THREADS`, default 4."""
+    return int(os.environ.get("THREADS", "4"))
 
 
 def child_exit(server: Any, worker: Any) -> None:

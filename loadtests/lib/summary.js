@@ -1,0 +1,21 @@
+// The end-of-test summary: the whole data as JSON at SUMMARY_PATH, and a few lines on stdout.
+
+function ms(value) {
+  return value === undefined ? 'n/a' : `${value.toFixed(2)} ms`;
+}
+
+export function summary(config) {
+  return (data) => {
+    const m = data.metrics;
+    const measured = (name) => m[`${name}{scenario:${config.scenario}}`] || m[name];
+    const duration = measured('http_req_duration') ? measured('http_req_duration').values : {};
+    const requests = measured('http_reqs') ? measured('http_reqs').values.count : 0;
+    const failed = measured('http_req_failed') ? measured('http_req_failed').values.rate : 0;
+    const dropped = m.dropped_iterations ? m.dropped_iterations.values.count : 0;
+    const text =
+      `${config.framework}/${config.profile} ${config.workload} (${config.scenario}, testid ${config.testid}): ` +
+      `${requests} requests, failed ${(failed * 100).toFixed(2)}%, dropped ${dropped}, ` +
+      `p50 ${ms(duration['p(50)'])}, p95 ${ms(duration['p(95)'])}, p99 ${ms(duration['p(99)'])}\n`;
+    return { [config.summaryPath]: JSON.stringify(data, null, 2), stdout: text };
+  };
+}
