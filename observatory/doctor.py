@@ -29,9 +29,18 @@ def _tool(name: str, required: bool = True, purpose: str = "") -> Check:
 
 
 def _packages() -> Check:
-    missing = [m for m in ("fastapi", "flask", "django", "uvicorn", "gunicorn", "prometheus_client") if importlib.util.find_spec(m) is None]
+    missing = [
+        m
+        for m in ("fastapi", "flask", "django", "uvicorn", "gunicorn", "prometheus_client")
+        if importlib.util.find_spec(m) is None
+    ]
     if missing:
-        return Check("python packages", False, f"missing: {', '.join(missing)}", "make setup (pip install -e '.[fastapi,flask,django,baseline]')")
+        return Check(
+            "python packages",
+            False,
+            f"missing: {', '.join(missing)}",
+            "make setup (pip install -e '.[fastapi,flask,django,baseline]')",
+        )
     return Check("python packages", True, "frameworks, servers and prometheus-client importable")
 
 

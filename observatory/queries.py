@@ -66,10 +66,7 @@ def served_error_ratio(m: Matchers, window: str, by: str = "framework") -> str:
 
 def served_latency_quantile(q: float, m: Matchers, window: str, by: str = "framework") -> str:
     """Server-side latency quantile from the services' histograms, in seconds."""
-    return (
-        f"histogram_quantile({q}, sum by ({by}, le) "
-        f"(rate({names.REQUEST_DURATION}_bucket{m.render()}[{window}])))"
-    )
+    return f"histogram_quantile({q}, sum by ({by}, le) (rate({names.REQUEST_DURATION}_bucket{m.render()}[{window}])))"
 
 
 def in_flight(m: Matchers, by: str = "framework") -> str:
@@ -102,9 +99,7 @@ def peak_resident_memory(m: Matchers, window: str) -> str:
 
 def peak_proportional_memory(m: Matchers, window: str) -> str:
     """The highest proportional set size (shared pages split) over the window, in bytes."""
-    return (
-        f"max(max_over_time({names.PROPORTIONAL_MEMORY}{m.without('route', 'method', 'status').render()}[{window}]))"
-    )
+    return f"max(max_over_time({names.PROPORTIONAL_MEMORY}{m.without('route', 'method', 'status').render()}[{window}]))"
 
 
 # --- the load generator (k6 remote write, tagged with testid, framework, profile, workload) ---

@@ -101,7 +101,13 @@ class Run:
     def from_dict(cls, data: dict[str, Any]) -> Run:
         """The run a dictionary describes (as written by `to_dict`)."""
         trials = [
-            Trial(**{**t, "client_latency": Latency(**t["client_latency"]), "server_latency": Latency(**t["server_latency"])})
+            Trial(
+                **{
+                    **t,
+                    "client_latency": Latency(**t["client_latency"]),
+                    "server_latency": Latency(**t["server_latency"]),
+                }
+            )
             for t in data.get("trials", [])
         ]
         capacity = [Capacity(**c) for c in data.get("capacity", [])]

@@ -52,7 +52,9 @@ class RunProgress:
     def trial_done(self, trial: Trial) -> None:
         """Print the finished trial's line and advance the bar."""
         p99 = trial.client_latency.p99
-        verdict = "[green]meets SLO[/]" if trial.slo_met else ("[yellow]misses SLO[/]" if trial.valid else "[red]invalid[/]")
+        verdict = (
+            "[green]meets SLO[/]" if trial.slo_met else ("[yellow]misses SLO[/]" if trial.valid else "[red]invalid[/]")
+        )
         level = f"{trial.offered_rate:g}/s offered" if trial.offered_rate is not None else f"{trial.vus} VUs"
         reasons = f" ({'; '.join(trial.invalid_reasons)})" if trial.invalid_reasons else ""
         self.progress.console.print(

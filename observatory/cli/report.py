@@ -14,7 +14,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Render RUN_DIR/report.html (self-contained, no network needed) and RUN_DIR/summary.md "
         "from RUN_DIR/results.json.",
     )
-    command.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run's folder, e.g. results/20261124-231500-ab12")
+    command.add_argument(
+        "run_dir", type=Path, metavar="RUN_DIR", help="a run's folder, e.g. results/20261124-231500-ab12"
+    )
     command.set_defaults(handler=handle)
 
 

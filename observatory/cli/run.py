@@ -52,7 +52,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "flask/gunicorn-sync, django/gunicorn-sync for the chosen frameworks)",
     )
     command.add_argument("--baselines", action="store_true", help="also run the framework-less ASGI and WSGI baselines")
-    command.add_argument("--workloads", default=DEFAULT_WORKLOADS, help="workloads, comma-separated (see loadtests/README.md)")
+    command.add_argument(
+        "--workloads", default=DEFAULT_WORKLOADS, help="workloads, comma-separated (see loadtests/README.md)"
+    )
     command.add_argument("--size", default="quick", choices=list(SIZES), help=f"run size ({sizes})")
     command.add_argument("--repeats", type=int, default=1, help="repeats of every block, in shuffled order")
     command.add_argument("--workers", type=_ints, default=[1], help="worker counts to run, e.g. 1,2,4 for scaling")
@@ -93,7 +95,9 @@ def options_from(args: argparse.Namespace) -> object:
         else:
             unknown = [f for f in frameworks if f not in DEFAULT_PROFILES]
             if unknown:
-                raise ObservatoryError(f"unknown framework(s) {', '.join(unknown)}; choose from {', '.join(DEFAULT_PROFILES)}")
+                raise ObservatoryError(
+                    f"unknown framework(s) {', '.join(unknown)}; choose from {', '.join(DEFAULT_PROFILES)}"
+                )
             profiles = [find_profile(f, DEFAULT_PROFILES[f]) for f in frameworks]
         if args.baselines:
             profiles += [find_profile(f, p) for f, p in BASELINE_PROFILES.items()]

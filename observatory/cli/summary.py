@@ -16,7 +16,9 @@ def _fmt(value: float | None, scale: float = 1.0, digits: int = 0) -> str:
 
 def summary_table(run: Run) -> Table:
     """One row per framework, profile, workload and worker count."""
-    table = Table(title=f"Capacity at p99 ≤ {run.slo['p99_ms']:g} ms, errors ≤ {run.slo['error_rate']:.1%} ({run.status} run {run.run_id})")
+    table = Table(
+        title=f"Capacity at p99 ≤ {run.slo['p99_ms']:g} ms, errors ≤ {run.slo['error_rate']:.1%} ({run.status} run {run.run_id})"
+    )
     for header in ("framework", "profile", "workload", "workers", "capacity req/s", "range", "CV",
                    "p99 ms at cap.", "CPU s / 1k req", "peak RSS MiB", "invalid trials"):  # fmt: skip
         table.add_column(header, justify="right" if header not in ("framework", "profile", "workload") else "left")
@@ -26,7 +28,10 @@ def summary_table(run: Run) -> Table:
             if (t.framework, t.profile, t.workload, t.workers) == (cap.framework, cap.profile, cap.workload, cap.workers)
         ]  # fmt: skip
         at_capacity = [t for t in trials if t.scenario == "constant" and t.slo_met and t.offered_rate == cap.median]
-        p99 = statistics.median([t.client_latency.p99 for t in at_capacity if t.client_latency.p99 is not None] or [0]) or None
+        p99 = (
+            statistics.median([t.client_latency.p99 for t in at_capacity if t.client_latency.p99 is not None] or [0])
+            or None
+        )
         cpu = [t.cpu_seconds_per_1k for t in trials if t.valid and t.cpu_seconds_per_1k is not None]
         rss = [t.peak_rss_bytes for t in trials if t.peak_rss_bytes is not None]
         table.add_row(

@@ -43,7 +43,9 @@ def prometheus_binary() -> str:
     """The prometheus executable, or an error that says how to install it."""
     path = shutil.which("prometheus")
     if path is None:
-        raise ObservatoryError("prometheus not found on PATH; install it with `apt-get install prometheus` (or `make setup`)")
+        raise ObservatoryError(
+            "prometheus not found on PATH; install it with `apt-get install prometheus` (or `make setup`)"
+        )
     return path
 
 
@@ -58,7 +60,9 @@ class LocalPrometheus(OwnedProcess):
         self.targets_file.write_text("[]")
         config = workdir / "prometheus.yml"
         interval = SCRAPE_INTERVAL_SECONDS
-        config.write_text(CONFIG.format(interval=interval, timeout=int(interval * 800), targets=json.dumps(str(self.targets_file))))
+        config.write_text(
+            CONFIG.format(interval=interval, timeout=int(interval * 800), targets=json.dumps(str(self.targets_file)))
+        )
         argv = [
             prometheus_binary(),
             f"--config.file={config}",

@@ -127,9 +127,7 @@ class Session:
         self._service = service.__enter__()
         self._service_key = block.service_key
         if self.options.instrumentation != "off":
-            self._prometheus.set_targets(
-                [ScrapeTarget(f"127.0.0.1:{service.port}", {"run_id": self.run_id})]
-            )
+            self._prometheus.set_targets([ScrapeTarget(f"127.0.0.1:{service.port}", {"run_id": self.run_id})])
             self._prometheus.wait_for_targets(1)
         return service
 

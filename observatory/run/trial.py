@@ -100,7 +100,9 @@ def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = N
     cpu_before = prom.query_value(queries.cpu_seconds_total(service))
     settings = k6_settings(spec, context)
     if max_vus is not None:
-        settings = K6Settings(**{**settings.__dict__, "max_vus": max_vus, "pre_vus": min(max_vus, settings.pre_vus or 1)})
+        settings = K6Settings(
+            **{**settings.__dict__, "max_vus": max_vus, "pre_vus": min(max_vus, settings.pre_vus or 1)}
+        )
     started = time.time()
     outcome = run_k6(
         settings,

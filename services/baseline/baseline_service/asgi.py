@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from baseline_service.routes import answer
 from service_common.metric_names import UNMATCHED_ROUTE
 from service_common.metrics import render_metrics, request_metrics
 from service_common.routes import route_template
 from service_common.telemetry import install_global, tracer_provider
+
+from baseline_service.routes import answer
 
 Scope = dict[str, Any]
 
@@ -30,10 +31,15 @@ async def _app(scope: Scope, receive: Any, send: Any) -> None:
     start = metrics.started() if metrics and path != "/metrics" else None
     headers = dict(scope.get("headers") or [])
     accept = headers.get(b"accept", b"").decode("latin-1")
-    result = answer(scope["method"], path, scope.get("query_string", b"").decode("latin-1"), lambda: render_metrics(accept))
+    result = answer(
+        scope["method"], path, scope.get("query_string", b"").decode("latin-1"), lambda: render_metrics(accept)
+    )
     if result.wait_ms:
         await asyncio.sleep(result.wait_ms / 1000)
-    response_headers = [(b"content-type", result.content_type.encode()), (b"content-length", str(len(result.body)).encode())]
+    response_headers = [
+        (b"content-type", result.content_type.encode()),
+        (b"content-length", str(len(result.body)).encode()),
+    ]
     if result.allow:
         response_headers.append((b"allow", result.allow.encode()))
     await send({"type": "http.response.start", "status": result.status, "headers": response_headers})

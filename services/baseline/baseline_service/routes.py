@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 
 from service_common import errors
 from service_common.limits import CPU_N_DEFAULT, CPU_N_MAX, CPU_N_MIN, IO_MS_DEFAULT, IO_MS_MAX, IO_MS_MIN
+from service_common.params import bounded_int
 from service_common.workloads import HELLO, cpu_work
 
 JSON = "application/json"
@@ -33,13 +34,10 @@ def _json(status: int, payload: object, **kwargs: object) -> Answer:
 
 def _bounded(query: str, name: str, default: int, low: int, high: int) -> int | Answer:
     values = parse_qs(query, keep_blank_values=True).get(name)
-    if not values:
-        return default
-    raw = values[0]
-    if not raw.lstrip("-").isdigit() or not low <= int(raw) <= high:
-        message = f"must be an integer from {low} to {high}"
-        return _json(422, errors.error_body(errors.VALIDATION_FAILED, {name: [message]}))
-    return int(raw)
+    value = bounded_int(values[0] if values else None, default, low, high)
+    if isinstance(value, str):
+        return _json(422, errors.error_body(errors.VALIDATION_FAILED, {name: [value]}))
+    return value
 
 
 def answer(method: str, path: str, query: str, metrics: Callable[[], tuple[bytes, str]]) -> Answer:

@@ -43,7 +43,9 @@ def prepare_metrics_dir(profile: Profile, workers: int) -> None:
     if profile.server != "gunicorn" and workers == 1:
         os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
         return
-    directory = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or data_dir() / f"metrics-{profile.framework}-{profile.name}")
+    directory = Path(
+        os.environ.get("PROMETHEUS_MULTIPROC_DIR") or data_dir() / f"metrics-{profile.framework}-{profile.name}"
+    )
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)

@@ -49,9 +49,19 @@ class ProcessTreeCollector(Collector):
             pss += getattr(memory, "pss", memory.rss)
         label_names = list(names.SERVICE_LABELS)
         metric_families: list[CounterMetricFamily | GaugeMetricFamily] = [
-            CounterMetricFamily(names.CPU_SECONDS.removesuffix("_total"), "CPU seconds of the whole service.", labels=label_names),
-            GaugeMetricFamily(names.RESIDENT_MEMORY, "Resident memory of all service processes (shared pages counted in each).", labels=label_names),
-            GaugeMetricFamily(names.PROPORTIONAL_MEMORY, "Proportional set size of all service processes (shared pages split).", labels=label_names),
+            CounterMetricFamily(
+                names.CPU_SECONDS.removesuffix("_total"), "CPU seconds of the whole service.", labels=label_names
+            ),
+            GaugeMetricFamily(
+                names.RESIDENT_MEMORY,
+                "Resident memory of all service processes (shared pages counted in each).",
+                labels=label_names,
+            ),
+            GaugeMetricFamily(
+                names.PROPORTIONAL_MEMORY,
+                "Proportional set size of all service processes (shared pages split).",
+                labels=label_names,
+            ),
             GaugeMetricFamily(names.PROCESSES, "Processes in the service's tree.", labels=label_names),
         ]
         for family, value in zip(metric_families, (cpu, rss, pss, alive), strict=True):

@@ -37,3 +37,8 @@ def cpu_work(n: int) -> int:
         state = (state * 1103515245 + 12345) & 0x7FFFFFFF
         total ^= state
     return total
+
+
+def distinct_world_ids(count: int) -> list[int]:
+    """`count` different random ids, sorted (so concurrent updates lock rows in one order)."""
+    return sorted(random.sample(range(1, WORLD_ROWS + 1), count))

@@ -1,1 +1,1 @@
-"""Placeholder."""
+"""The Flask service: sync views, hand-written validation, Jinja2 templates, SQLAlchemy."""

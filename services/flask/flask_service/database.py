@@ -1,0 +1,62 @@
+"""The tables and the engine: SQLAlchemy Core, SQLite by default, PostgreSQL (psycopg 3) when DATABASE_URL says so."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from service_common.seed import FORTUNES, users, world_rows
+from service_common.settings import get_settings
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, create_engine, event, func, insert, select
+
+metadata = MetaData()
+world = Table(
+    "world", metadata, Column("id", Integer, primary_key=True), Column("randomnumber", Integer, nullable=False)
+)
+fortune = Table(
+    "fortune", metadata, Column("id", Integer, primary_key=True), Column("message", String(2048), nullable=False)
+)
+users_table = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("email", String(254), nullable=False),
+)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The settings' URL with the driver this service uses."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(connection: Any, record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@lru_cache(maxsize=1)
+def engine() -> Engine:
+    """The process's engine (created in each worker, after fork)."""
+    url = sqlalchemy_url(get_settings().database_url)
+    if url.startswith("sqlite"):
+        created = create_engine(url, pool_size=20, max_overflow=0, connect_args={"check_same_thread": False})
+        event.listen(created, "connect", _sqlite_pragmas)
+        return created
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def init_database() -> None:
+    """Create the tables and seed them once (the launcher calls this before workers start)."""
+    with engine().begin() as connection:
+        metadata.create_all(connection)
+        if connection.execute(select(func.count()).select_from(world)).scalar_one() == 0:
+            connection.execute(insert(world), [{"id": i, "randomnumber": n} for i, n in world_rows()])
+            connection.execute(insert(fortune), [{"id": i, "message": m} for i, m in FORTUNES])
+            connection.execute(insert(users_table), [{"id": i, "name": n, "email": e} for i, n, e in users()])
+    engine().dispose()

@@ -1,0 +1,168 @@
+"""The contract's routes as Flask views."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, abort, current_app, jsonify, make_response, render_template, request
+from service_common import errors
+from service_common.limits import (
+    CPU_N_DEFAULT,
+    CPU_N_MAX,
+    CPU_N_MIN,
+    IO_MS_DEFAULT,
+    IO_MS_MAX,
+    IO_MS_MIN,
+    MAX_BODY_BYTES,
+    USER_ID_MAX,
+)  # fmt: skip
+from service_common.metrics import render_metrics
+from service_common.params import bounded_int
+from service_common.workloads import (
+    ADDED_FORTUNE,
+    HELLO,
+    clamp_queries,
+    cpu_work,
+    distinct_world_ids,
+    random_number,
+    random_world_id,
+)  # fmt: skip
+from sqlalchemy import bindparam, insert, select, text, update
+
+from flask_service.database import engine, fortune, users_table, world
+from flask_service.validation import MalformedBody, new_user_errors, parse_json
+
+bench = Blueprint("bench", __name__)
+
+
+def _error(status: int, message: str, fields: dict[str, list[str]] | None = None) -> tuple[Response, int]:
+    return jsonify(errors.error_body(message, fields)), status
+
+
+def _world_row(row: tuple[int, int]) -> dict[str, int]:
+    return {"id": row[0], "randomNumber": row[1]}
+
+
+@bench.get("/json")
+def json_view() -> Response:
+    return jsonify(message=HELLO)
+
+
+@bench.get("/plaintext")
+def plaintext() -> Response:
+    return Response(HELLO, content_type="text/plain; charset=utf-8")
+
+
+@bench.get("/db")
+def db() -> Response:
+    with engine().connect() as connection:
+        row = connection.execute(select(world.c.id, world.c.randomnumber).where(world.c.id == random_world_id())).one()
+    return jsonify(_world_row(row))
+
+
+@bench.get("/queries")
+def queries() -> Response:
+    count = clamp_queries(request.args.get("queries"))
+    query = select(world.c.id, world.c.randomnumber).where(world.c.id == bindparam("id"))
+    with engine().connect() as connection:
+        rows = [connection.execute(query, {"id": random_world_id()}).one() for _ in range(count)]
+    return jsonify([_world_row(r) for r in rows])
+
+
+@bench.get("/updates")
+def updates() -> Response:
+    count = clamp_queries(request.args.get("queries"))
+    query = select(world.c.id, world.c.randomnumber).where(world.c.id == bindparam("id"))
+    with engine().begin() as connection:
+        rows = [connection.execute(query, {"id": world_id}).one() for world_id in distinct_world_ids(count)]
+        updated = [{"id": row[0], "randomNumber": random_number()} for row in rows]
+        connection.execute(
+            update(world).where(world.c.id == bindparam("b_id")).values(randomnumber=bindparam("b_number")),
+            [{"b_id": r["id"], "b_number": r["randomNumber"]} for r in updated],
+        )
+    return jsonify(updated)
+
+
+@bench.get("/fortunes")
+def fortunes() -> str:
+    with engine().connect() as connection:
+        rows = [(r.id, r.message) for r in connection.execute(select(fortune.c.id, fortune.c.message))]
+    rows.append((0, ADDED_FORTUNE))
+    rows.sort(key=lambda row: row[1])
+    return render_template("fortunes.html", fortunes=rows)
+
+
+@bench.get("/api/users/<int:user_id>")
+def get_user(user_id: int) -> Response | tuple[Response, int]:
+    if user_id > USER_ID_MAX or user_id < 1:
+        return _error(404, errors.NOT_FOUND)
+    with engine().connect() as connection:
+        user = connection.execute(select(users_table).where(users_table.c.id == user_id)).one_or_none()
+    if user is None:
+        return _error(404, errors.NOT_FOUND)
+    return jsonify(id=user.id, name=user.name, email=user.email)
+
+
+@bench.post("/api/users")
+def create_user() -> tuple[Response, int] | Response:
+    if request.mimetype != "application/json":
+        return _error(415, errors.UNSUPPORTED_MEDIA_TYPE)
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return _error(413, errors.PAYLOAD_TOO_LARGE)
+    try:
+        document = parse_json(request.get_data(cache=False))
+    except MalformedBody:
+        return _error(400, errors.MALFORMED_JSON)
+    invalid = new_user_errors(document)
+    if invalid:
+        return _error(422, errors.VALIDATION_FAILED, invalid)
+    with engine().begin() as connection:
+        user_id = connection.execute(
+            insert(users_table).values(name=document["name"], email=document["email"])
+        ).inserted_primary_key[0]
+    response = jsonify(id=user_id, name=document["name"], email=document["email"])
+    response.status_code = 201
+    response.headers["Location"] = f"/api/users/{user_id}"
+    return response
+
+
+def _bounded_arg(name: str, default: int, low: int, high: int) -> int:
+    value = bounded_int(request.args.get(name), default, low, high)
+    if isinstance(value, str):
+        abort(make_response(*_error(422, errors.VALIDATION_FAILED, {name: [value]})))
+    return value
+
+
+@bench.get("/io")
+def io() -> Response:
+    ms = _bounded_arg("ms", IO_MS_DEFAULT, IO_MS_MIN, IO_MS_MAX)
+    time.sleep(ms / 1000)
+    return jsonify(waited_ms=ms)
+
+
+@bench.get("/cpu")
+def cpu() -> Response:
+    n = _bounded_arg("n", CPU_N_DEFAULT, CPU_N_MIN, CPU_N_MAX)
+    return jsonify(n=n, result=cpu_work(n))
+
+
+@bench.get("/health/live")
+def live() -> Response:
+    return jsonify(status="ok")
+
+
+@bench.get("/health/ready")
+def ready() -> tuple[Response, int]:
+    try:
+        with engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not ready"
+        current_app.logger.warning("readiness: database unreachable", exc_info=True)
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok"), 200
+
+
+@bench.get("/metrics")
+def metrics() -> Response:
+    body, content_type = render_metrics(request.headers.get("Accept"))
+    return Response(body, content_type=content_type)
