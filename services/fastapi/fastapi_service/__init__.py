@@ -1,1 +1,1 @@
-"""Placeholder."""
+"""The FastAPI service: Pydantic models, async endpoints, SQLAlchemy async (aiosqlite / asyncpg)."""

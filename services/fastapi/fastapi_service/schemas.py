@@ -1,0 +1,61 @@
+"""The request and response bodies as Pydantic models (they also make the generated OpenAPI)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from service_common.limits import USER_EMAIL_MAX_LENGTH, USER_EMAIL_PATTERN, USER_NAME_MAX_LENGTH, USER_NAME_PATTERN
+
+
+class Message(BaseModel):
+    """The greeting."""
+
+    message: str
+
+
+class WorldRow(BaseModel):
+    """One row of the world table."""
+
+    id: int
+    randomNumber: int  # noqa: N815 - the contract's field name
+
+
+class NewUser(BaseModel):
+    """A user to create; unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=USER_NAME_MAX_LENGTH, pattern=USER_NAME_PATTERN)]
+    email: Annotated[str, StringConstraints(max_length=USER_EMAIL_MAX_LENGTH, pattern=USER_EMAIL_PATTERN)]
+
+
+class UserOut(BaseModel):
+    """A stored user."""
+
+    id: int
+    name: str
+    email: str
+
+
+class IoResult(BaseModel):
+    """How long the simulated downstream call took."""
+
+    waited_ms: int
+
+
+class CpuResult(BaseModel):
+    """The CPU workload's result."""
+
+    n: int
+    result: int
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    status: str
+
+
+QueryInt = Annotated[int, Field()]
