@@ -1,1 +1,1 @@
-"""Placeholder."""
+"""The Django service: models, migrations, the ORM, forms-style validation, templates."""

@@ -1,0 +1,1 @@
+"""The benchmark app: the contract's models, forms, views and templates."""

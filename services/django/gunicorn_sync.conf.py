@@ -1,0 +1,5 @@
+"""gunicorn with sync workers: one request at a time per worker, no keep-alive."""
+
+from service_common.gunicorn_profile import *  # noqa: F403
+
+worker_class = "sync"
