@@ -1,0 +1,35 @@
+"""The Markdown summary, for pasting into a pull request."""
+
+from __future__ import annotations
+
+from observatory.report.claims import judge_claims
+from observatory.report.tables import capacity_rows, environment_line, invalid_trials
+from observatory.results import Run
+
+
+def render_markdown(run: Run) -> str:
+    """Capacity with spread, the article's claims with verdicts, invalid trials, conditions."""
+    lines = [
+        f"## Observatory run {run.run_id} ({run.status})",
+        "",
+        f"Capacity: highest arrival rate with client p99 ≤ {run.slo.get('p99_ms')} ms and errors ≤ "
+        f"{run.slo.get('error_rate', 0):.1%}, no dropped iterations.",
+        "",
+        "| workload | framework | profile | workers | capacity req/s | spread | note |",
+        "|---|---|---|---:|---:|---|---|",
+    ]
+    for row in capacity_rows(run):
+        c = row.capacity
+        median = "–" if c.median is None else f"{c.median:,.0f}"
+        note = "tie with the best" if row.tied_with_best else ""
+        lines.append(
+            f"| {c.workload} | {c.framework} | {c.profile} | {c.workers} | {median} | {row.spread()} | {note} |"
+        )
+    lines += ["", "| the article says | verdict | measured |", "|---|---|---|"]
+    lines += [f"| {v.claim} | **{v.verdict}** | {v.measured} |" for v in judge_claims(run)]
+    invalid = invalid_trials(run)
+    lines += ["", f"Invalid trials: {len(invalid)} of {len(run.trials)} (reasons in report.html).", ""]
+    lines += [f"Conditions: {environment_line(run)}.", ""]
+    if run.error:
+        lines += [f"Stopped early: {run.error}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,52 @@
+"""Rows shared by the HTML and Markdown reports: capacity with spread and ties, invalid trials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from observatory.results import Capacity, Run
+
+
+@dataclass(frozen=True)
+class CapacityRow:
+    """A capacity and whether it is tied with the best of its workload (their ranges overlap)."""
+
+    capacity: Capacity
+    tied_with_best: bool
+
+    def spread(self) -> str:
+        """`min–max (CV x%)` or the number of repeats when there is one."""
+        c = self.capacity
+        if len(c.per_repeat) < 2:
+            return "1 repeat"
+        cv = "" if c.cv is None else f", CV {c.cv:.1%}"
+        return f"{c.low:,.0f}–{c.high:,.0f}{cv}"
+
+
+def capacity_rows(run: Run) -> list[CapacityRow]:
+    """Capacities by workload then rank; ties are ranges that overlap the best one's."""
+    rows = []
+    for workload in sorted({c.workload for c in run.capacity}):
+        ranked = sorted((c for c in run.capacity if c.workload == workload), key=lambda c: -(c.median or 0))
+        best = ranked[0]
+        for cap in ranked:
+            tied = cap is not best and len(cap.per_repeat) > 1 and (cap.high or 0) >= (best.low or 0)
+            rows.append(CapacityRow(cap, tied))
+    return rows
+
+
+def invalid_trials(run: Run) -> list[tuple[str, str]]:
+    """(trial id, reasons) of every invalid trial."""
+    return [(t.trial_id, "; ".join(t.invalid_reasons)) for t in run.trials if not t.valid]
+
+
+def environment_line(run: Run) -> str:
+    """One line of conditions: Python, CPU, pinning, k6, Prometheus, database."""
+    env = run.environment
+    pinning = env.get("pinning", {})
+    return (
+        f"Python {env.get('python', '?')} on {env.get('cpu_model', '?')} ({env.get('cores', '?')} cores); "
+        f"services pinned to {pinning.get('service_cores', '?')}, k6 and Prometheus to "
+        f"{pinning.get('k6_and_prometheus_cores', '?')}; {env.get('k6', 'k6 ?')}; "
+        f"database {run.settings.get('database', '?')}; instrumentation {run.settings.get('instrumentation', '?')}"
+    )
