@@ -148,7 +148,8 @@ def handle(args: argparse.Namespace) -> int:
             session.execute()
     finally:
         progress.console.print(f"results: {session.run_dir / 'results.json'} ({session.run.status})")
-    print_summary(session.run, Console())
+    console = Console()
+    print_summary(session.run, console if console.is_terminal else Console(width=160))
     if not args.no_report:
         from observatory.report import write_report
 

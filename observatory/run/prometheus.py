@@ -16,13 +16,13 @@ from observatory.errors import ObservatoryError
 from observatory.run.ports import free_port, require_free
 from observatory.run.processes import OwnedProcess
 
-SCRAPE_INTERVAL_SECONDS = 1
+SCRAPE_INTERVAL_SECONDS = 0.5
 
 CONFIG = """\
 global:
-  scrape_interval: {interval}s
+  scrape_interval: {interval}ms
   scrape_timeout: {timeout}ms
-  evaluation_interval: {interval}s
+  evaluation_interval: {interval}ms
 scrape_configs:
   - job_name: observatory-services
     file_sd_configs:
@@ -50,7 +50,7 @@ def prometheus_binary() -> str:
 
 
 class LocalPrometheus(OwnedProcess):
-    """Prometheus on loopback, scraping the targets given with `set_targets` every second."""
+    """Prometheus on loopback, scraping the targets given with `set_targets` every half second."""
 
     def __init__(self, workdir: Path, *, port: int | None = None, cores: Sequence[int] | None = None) -> None:
         self.workdir = workdir
