@@ -61,7 +61,9 @@ class LocalPrometheus(OwnedProcess):
         config = workdir / "prometheus.yml"
         interval = SCRAPE_INTERVAL_SECONDS
         config.write_text(
-            CONFIG.format(interval=interval, timeout=int(interval * 800), targets=json.dumps(str(self.targets_file)))
+            CONFIG.format(
+                interval=int(interval * 1000), timeout=int(interval * 800), targets=json.dumps(str(self.targets_file))
+            )
         )
         argv = [
             prometheus_binary(),

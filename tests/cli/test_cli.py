@@ -12,7 +12,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "observatory.cli.main", *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=60
+        [sys.executable, "-m", "observatory.cli.main", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
 
 

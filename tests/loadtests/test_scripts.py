@@ -37,7 +37,16 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> ServiceProcess:
 
 @pytest.mark.parametrize("workload", ["json", "plaintext", "io", "cpu"])
 def test_smoke_against_a_real_service(workload: str, baseline: ServiceProcess, tmp_path: Path) -> None:
-    done = k6({"BASE_URL": baseline.url, "WORKLOAD": workload, "SCENARIO": "smoke", "TESTID": "t", "FRAMEWORK": "baseline-asgi"}, tmp_path)
+    done = k6(
+        {
+            "BASE_URL": baseline.url,
+            "WORKLOAD": workload,
+            "SCENARIO": "smoke",
+            "TESTID": "t",
+            "FRAMEWORK": "baseline-asgi",
+        },
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     metrics = json.loads((tmp_path / "summary.json").read_text())["metrics"]
     assert metrics["http_reqs{scenario:smoke}"]["values"]["count"] == 5
@@ -47,7 +56,14 @@ def test_smoke_against_a_real_service(workload: str, baseline: ServiceProcess, t
 
 
 def test_constant_rate_tags_and_thresholds(baseline: ServiceProcess, tmp_path: Path) -> None:
-    env = {"BASE_URL": baseline.url, "WORKLOAD": "json", "SCENARIO": "constant", "RATE": "50", "DURATION": "2s", "SLO_P99_MS": "500"}
+    env = {
+        "BASE_URL": baseline.url,
+        "WORKLOAD": "json",
+        "SCENARIO": "constant",
+        "RATE": "50",
+        "DURATION": "2s",
+        "SLO_P99_MS": "500",
+    }
     done = k6(env, tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     metrics = json.loads((tmp_path / "summary.json").read_text())["metrics"]

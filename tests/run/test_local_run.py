@@ -50,13 +50,17 @@ def only_run(output: Path) -> Path:
 @pytest.mark.slow
 def test_tiny_run_of_three_frameworks(tmp_path: Path) -> None:
     """Non-zero rates, ordered percentiles, and equal client and server counts on every valid trial."""
-    cli = observatory("run", "--size", "tiny", "--workloads", "json,db", "--output", str(tmp_path), "--no-report", "--seed", "7")
+    cli = observatory(
+        "run", "--size", "tiny", "--workloads", "json,db", "--output", str(tmp_path), "--no-report", "--seed", "7"
+    )
     out, err = cli.communicate(timeout=420)
     assert cli.returncode == 0, err[-2000:]
     assert "Capacity" in out
     run = load(only_run(tmp_path))
     assert run.status == "complete"
-    assert {(t.framework, t.workload) for t in run.trials} == {(f, w) for f in ("fastapi", "flask", "django") for w in ("json", "db")}
+    assert {(t.framework, t.workload) for t in run.trials} == {
+        (f, w) for f in ("fastapi", "flask", "django") for w in ("json", "db")
+    }
     assert run.environment["pinning"] == {"service_cores": [0], "k6_and_prometheus_cores": [1]}
     assert run.environment["packages"]["django"].startswith("5.2")
     for trial in run.trials:
@@ -75,7 +79,18 @@ def test_tiny_run_of_three_frameworks(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_service_killed_mid_run(tmp_path: Path) -> None:
     """A clear one-line error, the trials so far kept, and no process left behind."""
-    cli = observatory("run", "--frameworks", "flask", "--size", "quick", "--workloads", "json,io,cpu", "--output", str(tmp_path), "--no-report")
+    cli = observatory(
+        "run",
+        "--frameworks",
+        "flask",
+        "--size",
+        "quick",
+        "--workloads",
+        "json,io,cpu",
+        "--output",
+        str(tmp_path),
+        "--no-report",
+    )
     deadline = time.monotonic() + 90
     victim = None
     while time.monotonic() < deadline and victim is None:
@@ -105,7 +120,18 @@ def test_service_killed_mid_run(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_ctrl_c_stops_everything_and_keeps_results(tmp_path: Path) -> None:
-    cli = observatory("run", "--frameworks", "fastapi", "--size", "quick", "--workloads", "json", "--output", str(tmp_path), "--no-report")
+    cli = observatory(
+        "run",
+        "--frameworks",
+        "fastapi",
+        "--size",
+        "quick",
+        "--workloads",
+        "json",
+        "--output",
+        str(tmp_path),
+        "--no-report",
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not list(tmp_path.glob("*/k6/*.json")):
         time.sleep(0.2)
@@ -123,7 +149,10 @@ def test_ctrl_c_stops_everything_and_keeps_results(tmp_path: Path) -> None:
 def test_saturated_generator_is_flagged_invalid(tmp_path: Path) -> None:
     """An arrival rate far beyond what the allowed VUs can send is invalid, with that reason."""
     profile = find_profile("baseline-asgi", "uvicorn")
-    with LocalPrometheus(tmp_path / "prom", cores=[1]) as prom, ServiceProcess(profile, tmp_path / "svc", cores=[0]) as svc:
+    with (
+        LocalPrometheus(tmp_path / "prom", cores=[1]) as prom,
+        ServiceProcess(profile, tmp_path / "svc", cores=[0]) as svc,
+    ):
         prom.set_targets([ScrapeTarget(f"127.0.0.1:{svc.port}")])
         prom.wait_for_targets(1)
         context = TrialContext(svc.url, prom, [1], "sat", tmp_path, Slo(), instrumented=True)

@@ -14,7 +14,11 @@ from service_common.profiles import find_profile
 
 def options(repeats: int = 3) -> RunOptions:
     return RunOptions(
-        profiles=[find_profile("fastapi", "uvicorn"), find_profile("flask", "gunicorn-sync"), find_profile("baseline-asgi", "uvicorn")],
+        profiles=[
+            find_profile("fastapi", "uvicorn"),
+            find_profile("flask", "gunicorn-sync"),
+            find_profile("baseline-asgi", "uvicorn"),
+        ],
         workloads=parse_workloads("json,db,io"),
         size=SIZES["tiny"],
         repeats=repeats,

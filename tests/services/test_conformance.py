@@ -102,10 +102,14 @@ CASES = [
     post_user("missing-all", "{}", 422, error=errors.VALIDATION_FAILED, fields=("email", "name")),
     post_user("wrong-type", user(name=5, email="a@b.co"), 422, error=errors.VALIDATION_FAILED, fields=("name",)),
     post_user("null-field", user(name=None, email="a@b.co"), 422, error=errors.VALIDATION_FAILED, fields=("name",)),
-    post_user("bad-email", user(name="x", email="not-an-email"), 422, error=errors.VALIDATION_FAILED, fields=("email",)),
+    post_user(
+        "bad-email", user(name="x", email="not-an-email"), 422, error=errors.VALIDATION_FAILED, fields=("email",)
+    ),
     post_user("empty-name", user(name="", email="a@b.co"), 422, error=errors.VALIDATION_FAILED, fields=("name",)),
     post_user("long-name", user(name="n" * 101, email="a@b.co"), 422, error=errors.VALIDATION_FAILED, fields=("name",)),
-    post_user("control-name", user(name="a\u0000b", email="a@b.co"), 422, error=errors.VALIDATION_FAILED, fields=("name",)),
+    post_user(
+        "control-name", user(name="a\u0000b", email="a@b.co"), 422, error=errors.VALIDATION_FAILED, fields=("name",)
+    ),
     post_user(
         "long-email", user(name="x", email="e" * 250 + "@b.co"), 422, error=errors.VALIDATION_FAILED, fields=("email",)
     ),

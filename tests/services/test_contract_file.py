@@ -18,8 +18,16 @@ def test_contract_loads_as_openapi_31(contract: dict) -> None:
 def test_limits_match_the_shared_constants(contract: dict) -> None:
     x = contract["x-limits"]
     assert (x["queries"]["min"], x["queries"]["max"]) == (limits.QUERIES_MIN, limits.QUERIES_MAX)
-    assert (x["io_ms"]["min"], x["io_ms"]["max"], x["io_ms"]["default"]) == (limits.IO_MS_MIN, limits.IO_MS_MAX, limits.IO_MS_DEFAULT)
-    assert (x["cpu_n"]["min"], x["cpu_n"]["max"], x["cpu_n"]["default"]) == (limits.CPU_N_MIN, limits.CPU_N_MAX, limits.CPU_N_DEFAULT)
+    assert (x["io_ms"]["min"], x["io_ms"]["max"], x["io_ms"]["default"]) == (
+        limits.IO_MS_MIN,
+        limits.IO_MS_MAX,
+        limits.IO_MS_DEFAULT,
+    )
+    assert (x["cpu_n"]["min"], x["cpu_n"]["max"], x["cpu_n"]["default"]) == (
+        limits.CPU_N_MIN,
+        limits.CPU_N_MAX,
+        limits.CPU_N_DEFAULT,
+    )
     assert x["user_id"]["max"] == limits.USER_ID_MAX
     assert x["max_body_bytes"] == limits.MAX_BODY_BYTES
     assert x["user_name_max_length"] == limits.USER_NAME_MAX_LENGTH

@@ -38,7 +38,13 @@ def test_fuzz(service_name: str, services: dict[str, ServiceProcess]) -> None:
     failures = []
     for operation in operations(service_name):
 
-        @settings(max_examples=25, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck), derandomize=True)
+        @settings(
+            max_examples=25,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+        )
         @given(case=operation.as_strategy())
         def check(case: schemathesis.Case) -> None:
             response = case.call(base_url=service.url, timeout=10)

@@ -49,13 +49,23 @@ def hammer(service: ServiceProcess, count: int) -> None:
 
 
 def workers_with_files(service: ServiceProcess) -> set[int]:
-    directory = Path(service.env["OBSERVATORY_DATA_DIR"]) / f"metrics-{service.profile.framework}-{service.profile.name}"  # type: ignore[index]
+    directory = (
+        Path(service.env["OBSERVATORY_DATA_DIR"]) / f"metrics-{service.profile.framework}-{service.profile.name}"
+    )  # type: ignore[index]
     pids = {int(m.group(1)) for p in directory.iterdir() if (m := re.match(r"counter_(\d+)\.db", p.name))}
     return pids
 
 
 def live_workers(service: ServiceProcess) -> set[int]:
-    return {p.pid for p in psutil.Process(service.pid).children(recursive=True) if "resource_tracker" not in " ".join(p.cmdline())}
+    """The service's worker processes that are running (not zombies, not multiprocessing's helpers)."""
+    workers = set()
+    for child in psutil.Process(service.pid).children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in " ".join(child.cmdline()):
+                workers.add(child.pid)
+        except psutil.Error:
+            continue
+    return workers
 
 
 @pytest.fixture(params=MULTI_WORKER_PROFILES, ids=lambda p: "/".join(p))

@@ -19,9 +19,7 @@ def database(service: ServiceProcess) -> sqlite3.Connection:
     return sqlite3.connect(path)
 
 
-BODIES = [
-    {"name": f"Persisted {i}", "email": f"persist{i}@example.com"} for i in range(20)
-] + [
+BODIES = [{"name": f"Persisted {i}", "email": f"persist{i}@example.com"} for i in range(20)] + [
     {"name": "", "email": "reject-empty@example.com"},
     {"name": "Reject Unknown", "email": "reject-unknown@example.com", "role": "admin"},
     {"name": "Reject Email", "email": "reject-not-an-email"},
@@ -33,12 +31,22 @@ BODIES = [
 def test_created_users_persist_and_rejected_do_not(framework: str, services: dict[str, ServiceProcess]) -> None:
     service = services[framework]
     with httpx.Client(base_url=service.url, timeout=10) as client, ThreadPoolExecutor(8) as pool:
-        responses = list(pool.map(lambda body: client.post("/api/users", content=json.dumps(body), headers={"content-type": "application/json"}), BODIES))
+        responses = list(
+            pool.map(
+                lambda body: client.post(
+                    "/api/users", content=json.dumps(body), headers={"content-type": "application/json"}
+                ),
+                BODIES,
+            )
+        )
     created = [r.json() for r in responses if r.status_code == 201]
     assert len(created) == 20 and all(r.status_code in (201, 422) for r in responses)
     with database(service) as db:
         for user in created:
-            assert db.execute("SELECT name, email FROM users WHERE id = ?", (user["id"],)).fetchone() == (user["name"], user["email"])
+            assert db.execute("SELECT name, email FROM users WHERE id = ?", (user["id"],)).fetchone() == (
+                user["name"],
+                user["email"],
+            )
         rejected = [b["email"] for b in BODIES if b["email"].startswith("reject")]
         placeholders = ",".join("?" * len(rejected))
         assert db.execute(f"SELECT count(*) FROM users WHERE email IN ({placeholders})", rejected).fetchone() == (0,)
@@ -51,4 +59,6 @@ def test_updates_persist(framework: str, services: dict[str, ServiceProcess]) ->
     assert len({r["id"] for r in rows}) == 20
     with database(service) as db:
         for row in rows:
-            assert db.execute("SELECT randomnumber FROM world WHERE id = ?", (row["id"],)).fetchone() == (row["randomNumber"],)
+            assert db.execute("SELECT randomnumber FROM world WHERE id = ?", (row["id"],)).fetchone() == (
+                row["randomNumber"],
+            )
