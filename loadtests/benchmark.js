@@ -22,7 +22,7 @@ if (isOpenModel(config)) {
 export const options = {
   scenarios: { [config.scenario]: scenario(config) },
   thresholds,
-  tags: { testid: config.testid, framework: config.framework, profile: config.profile, workload: config.workload },
+  tags: { testid: config.testid, run: config.run, framework: config.framework, profile: config.profile, workload: config.workload },
   summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'count'],
   discardResponseBodies: false,
   noConnectionReuse: false,

@@ -58,10 +58,9 @@ def served_rate(m: Matchers, window: str, by: str = "framework") -> str:
 def served_error_ratio(m: Matchers, window: str, by: str = "framework") -> str:
     """Share of served requests answered with a 5xx."""
     errors = m.render('status=~"5.."')
-    return (
-        f"sum by ({by}) (rate({names.REQUESTS_TOTAL}{errors}[{window}]))"
-        f" / sum by ({by}) (rate({names.REQUESTS_TOTAL}{m.render()}[{window}]))"
-    )
+    total = f"sum by ({by}) (rate({names.REQUESTS_TOTAL}{m.render()}[{window}]))"
+    # `or total * 0`: zero, not "no data", while no request has failed
+    return f"(sum by ({by}) (rate({names.REQUESTS_TOTAL}{errors}[{window}])) or {total} * 0) / {total}"
 
 
 def served_latency_quantile(q: float, m: Matchers, window: str, by: str = "framework") -> str:
@@ -118,3 +117,55 @@ def k6_latency_quantile(q: float, m: Matchers, window: str, by: str = "framework
 def k6_dropped_iterations(m: Matchers, window: str, by: str = "framework") -> str:
     """Iterations k6 could not start for lack of VUs, per second: the generator fell behind."""
     return f"sum by ({by}) (rate({K6_DROPPED_ITERATIONS}{m.render()}[{window}]))"
+
+
+def k6_iteration_rate(m: Matchers, window: str, by: str = "framework") -> str:
+    """Iterations k6 started per second."""
+    return f"sum by ({by}) (rate({K6_ITERATIONS}{m.render()}[{window}]))"
+
+
+def k6_vus(m: Matchers, by: str = "framework") -> str:
+    """Virtual users k6 is running now."""
+    return f"sum by ({by}) ({K6_VUS}{m.render()})"
+
+
+def k6_failed_ratio(m: Matchers, by: str = "framework") -> str:
+    """Share of k6's requests that failed (status or connection)."""
+    return f"avg by ({by}) ({K6_HTTP_REQ_FAILED}{m.render()})"
+
+
+# --- the cluster's cAdvisor metrics (pods of the services chart, container "service") ---------
+
+
+def container_cpu_cores(namespace: str, pod: str, window: str) -> str:
+    """CPU cores used by the services' containers, from the kubelet's cAdvisor."""
+    return (
+        f'sum by (pod) (rate(container_cpu_usage_seconds_total{{namespace=~"{namespace}",pod=~"{pod}",'
+        f'container="service"}}[{window}]))'
+    )
+
+
+def container_memory(namespace: str, pod: str) -> str:
+    """Working-set memory of the services' containers, from cAdvisor."""
+    return f'sum by (pod) (container_memory_working_set_bytes{{namespace=~"{namespace}",pod=~"{pod}",container="service"}})'
+
+
+# --- trends across runs (published at the end of each run by loadtests/publish-capacity.js) ---
+
+CAPACITY = "k6_observatory_capacity_rps"
+CAPACITY_P99 = "k6_observatory_capacity_p99_seconds"
+
+
+def capacity_by_run(m: Matchers) -> str:
+    """The capacity each run found, per framework, profile and workload."""
+    return f"max by (run, framework, profile, workload) (last_over_time({CAPACITY}{m.render()}[$__range]))"
+
+
+def capacity_trend(m: Matchers, window: str) -> str:
+    """Capacity over time: one point per published run."""
+    return f"max by (framework, profile, workload) (max_over_time({CAPACITY}{m.render()}[{window}]))"
+
+
+def p99_at_capacity_trend(m: Matchers, window: str) -> str:
+    """Client-side p99 at the capacity rate, over time."""
+    return f"max by (framework, profile, workload) (max_over_time({CAPACITY_P99}{m.render()}[{window}]))"

@@ -53,6 +53,7 @@ export const config = {
   sloP99Ms: number('SLO_P99_MS', 100, { min: 0 }),
   sloErrorRate: number('SLO_ERROR_RATE', 0.01, { min: 0 }),
   testid: text('TESTID', `adhoc-${Date.now()}`),
+  run: text('RUN_ID', text('TESTID', 'adhoc')),
   framework: text('FRAMEWORK', 'unknown'),
   profile: text('PROFILE', 'unknown'),
   summaryPath: text('SUMMARY_PATH', 'summary.json'),

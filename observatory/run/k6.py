@@ -16,6 +16,7 @@ from observatory.errors import ObservatoryError
 from observatory.run.processes import OwnedProcess
 
 SCRIPT = tools.ROOT / "loadtests" / "benchmark.js"
+PUBLISH_SCRIPT = tools.ROOT / "loadtests" / "publish-capacity.js"
 THRESHOLDS_FAILED = 99
 
 
@@ -27,6 +28,7 @@ class K6Settings:
     workload: str
     scenario: str
     testid: str
+    run_id: str
     framework: str
     profile: str
     duration_s: float
@@ -45,6 +47,7 @@ class K6Settings:
             "WORKLOAD": self.workload,
             "SCENARIO": self.scenario,
             "TESTID": self.testid,
+            "RUN_ID": self.run_id,
             "FRAMEWORK": self.framework,
             "PROFILE": self.profile,
             "DURATION": f"{self.duration_s:g}s",
@@ -126,3 +129,21 @@ def run_k6(
     except (OSError, ValueError):
         raise ObservatoryError(f"k6 wrote no readable summary at {summary_path}: {process.log_tail(3)}") from None
     return K6Outcome(exit_code=code, summary=summary, wall_seconds=wall, cpu_seconds=cpu)
+
+
+def publish_capacity(rows: list[dict[str, object]], run_id: str, remote_write_url: str, log_path: Path) -> None:
+    """Send a run's capacities to Prometheus as k6 gauges (the trends dashboard reads them)."""
+    env = {
+        **os.environ,
+        "CAPACITY_JSON": json.dumps(rows),
+        "RUN_ID": run_id,
+        "K6_NO_USAGE_REPORT": "true",
+        "K6_PROMETHEUS_RW_SERVER_URL": remote_write_url,
+    }
+    argv = [tools.require("k6"), "run", "--quiet", "--no-color", "-o", "experimental-prometheus-rw", str(PUBLISH_SCRIPT)]
+    with OwnedProcess("k6 publish", argv, env=env, log_path=log_path, cwd=tools.ROOT) as process:
+        deadline = time.monotonic() + 60
+        while process.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if process.exit_code() != 0:
+            raise ObservatoryError(f"publishing capacities failed: {process.log_tail(3)}")

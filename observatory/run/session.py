@@ -15,7 +15,7 @@ from observatory.errors import ObservatoryError
 from observatory.results import Run, Trial, save
 from observatory.run import capacity
 from observatory.run.environment import describe
-from observatory.run.k6 import run_k6
+from observatory.run.k6 import publish_capacity, run_k6
 from observatory.run.plan import Block, Pinning, RunOptions, blocks, pin_cores
 from observatory.run.prometheus import SCRAPE_INTERVAL_SECONDS, LocalPrometheus, ScrapeTarget
 from observatory.run.service import ServiceProcess
@@ -105,7 +105,24 @@ class Session:
         for block in self.blocks:
             service = self._service_for(block)
             self._run_block(block, service)
+        self._summarise_capacity()
+        publish_capacity(self._capacity_rows(), self.run_id, self._prometheus.remote_write_url, self.run_dir / "logs" / "k6.log")
         return self.run
+
+    def _capacity_rows(self) -> list[dict[str, object]]:
+        rows = []
+        for cap in self.run.capacity:
+            if cap.median is None:
+                continue
+            at_capacity = [
+                t.client_latency.p99 for t in self.run.trials
+                if (t.framework, t.profile, t.workload, t.workers) == (cap.framework, cap.profile, cap.workload, cap.workers)
+                and t.scenario == "constant" and t.slo_met and t.offered_rate == cap.median
+            ]  # fmt: skip
+            rows.append({"framework": cap.framework, "profile": cap.profile, "workload": cap.workload,
+                         "workers": cap.workers, "capacity_rps": cap.median,
+                         "p99_seconds": max((p for p in at_capacity if p is not None), default=None)})  # fmt: skip
+        return rows
 
     def _service_for(self, block: Block) -> ServiceProcess:
         if self._service is not None and self._service_key == block.service_key:

@@ -80,6 +80,7 @@ def k6_settings(spec: TrialSpec, context: TrialContext) -> K6Settings:
         workload=spec.workload.name,
         scenario=spec.scenario,
         testid=f"{context.run_id}.{spec.trial_id}",
+        run_id=context.run_id,
         framework=spec.framework,
         profile=spec.profile,
         duration_s=spec.duration_s,

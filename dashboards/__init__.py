@@ -1,0 +1,1 @@
+"""Grafana dashboards as code: the generator and its committed JSON output."""
