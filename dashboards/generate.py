@@ -49,12 +49,18 @@ def comparison() -> dashboard.Dashboard:
     )
     latency = []
     for ref, quantile in zip("ABC", (0.5, 0.95, 0.99), strict=True):
-        latency.append(target(q.served_latency_quantile(quantile, SERVICES, RATE_WINDOW, BY), f"{LEGEND} p{int(quantile * 100)} server", ref))
+        latency.append(
+            target(
+                q.served_latency_quantile(quantile, SERVICES, RATE_WINDOW, BY),
+                f"{LEGEND} p{int(quantile * 100)} server",
+                ref,
+            )
+        )
     client = [
         target(q.k6_latency_quantile(quantile, LOAD, RATE_WINDOW, BY), f"{LEGEND} p{int(quantile * 100)} k6", ref)
         for ref, quantile in zip("DEF", (0.5, 0.95, 0.99), strict=True)
     ]
-    pods = '.*($framework).*'
+    pods = ".*($framework).*"
     return (
         board.with_panel(panel("Throughput", "Requests per second served (services' counters) and completed (k6). The two lines should coincide; a gap means requests lost in between.", "reqps",
                                [target(q.served_rate(SERVICES, RATE_WINDOW, BY), f"{LEGEND} served"), target(q.k6_request_rate(LOAD, RATE_WINDOW, BY), f"{LEGEND} k6", "B")]))
@@ -73,7 +79,9 @@ def comparison() -> dashboard.Dashboard:
 def load_generator() -> dashboard.Dashboard:
     """k6 itself: is the generator keeping up?"""
     board = (
-        _base("observatory-load", "Observatory: load generator", "k6's own view: VUs, iterations, drops, client latency.")
+        _base(
+            "observatory-load", "Observatory: load generator", "k6's own view: VUs, iterations, drops, client latency."
+        )
         .with_variable(label_variable("framework", q.K6_HTTP_REQS))
         .with_variable(label_variable("profile", q.K6_HTTP_REQS))
         .with_variable(label_variable("workload", q.K6_HTTP_REQS))
@@ -96,7 +104,9 @@ def load_generator() -> dashboard.Dashboard:
 def trends() -> dashboard.Dashboard:
     """Capacity and its p99 across scheduled runs."""
     board = (
-        _base("observatory-trends", "Observatory: trends", "Capacity and p99 per framework and workload, run after run.")
+        _base(
+            "observatory-trends", "Observatory: trends", "Capacity and p99 per framework and workload, run after run."
+        )
         .time("now-30d", "now")
         .with_variable(label_variable("framework", q.CAPACITY))
         .with_variable(label_variable("profile", q.CAPACITY))
@@ -126,7 +136,9 @@ def render(build: dashboard.Dashboard) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Write (or with --check, compare) every dashboard."""
     parser = argparse.ArgumentParser(prog="python -m dashboards.generate", description=__doc__)
-    parser.add_argument("--check", action="store_true", help="exit 1 when a committed dashboard differs from the generated one")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when a committed dashboard differs from the generated one"
+    )
     args = parser.parse_args(argv)
     stale = []
     for filename, factory in DASHBOARDS.items():

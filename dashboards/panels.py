@@ -15,7 +15,9 @@ def target(expr: str, legend: str, ref: str = "A") -> prometheus.Dataquery:
     return prometheus.Dataquery().expr(expr).legend_format(legend).ref_id(ref).datasource(DATASOURCE)
 
 
-def panel(title: str, description: str, unit: str, targets: list[prometheus.Dataquery], width: int = 12) -> timeseries.Panel:
+def panel(
+    title: str, description: str, unit: str, targets: list[prometheus.Dataquery], width: int = 12
+) -> timeseries.Panel:
     """A time series panel with a unit, a legend table and a description of what to look for."""
     built = (
         timeseries.Panel()

@@ -140,7 +140,15 @@ def publish_capacity(rows: list[dict[str, object]], run_id: str, remote_write_ur
         "K6_NO_USAGE_REPORT": "true",
         "K6_PROMETHEUS_RW_SERVER_URL": remote_write_url,
     }
-    argv = [tools.require("k6"), "run", "--quiet", "--no-color", "-o", "experimental-prometheus-rw", str(PUBLISH_SCRIPT)]
+    argv = [
+        tools.require("k6"),
+        "run",
+        "--quiet",
+        "--no-color",
+        "-o",
+        "experimental-prometheus-rw",
+        str(PUBLISH_SCRIPT),
+    ]
     with OwnedProcess("k6 publish", argv, env=env, log_path=log_path, cwd=tools.ROOT) as process:
         deadline = time.monotonic() + 60
         while process.alive() and time.monotonic() < deadline:

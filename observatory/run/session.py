@@ -106,7 +106,9 @@ class Session:
             service = self._service_for(block)
             self._run_block(block, service)
         self._summarise_capacity()
-        publish_capacity(self._capacity_rows(), self.run_id, self._prometheus.remote_write_url, self.run_dir / "logs" / "k6.log")
+        publish_capacity(
+            self._capacity_rows(), self.run_id, self._prometheus.remote_write_url, self.run_dir / "logs" / "k6.log"
+        )
         return self.run
 
     def _capacity_rows(self) -> list[dict[str, object]]:

@@ -64,14 +64,26 @@ def fill(expr: str, values: dict[str, str]) -> str:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalPrometheus, dict[str, str], float]]:
     """A short real run: a service under k6 (one normal trial, one that drops iterations), capacities published."""
     workdir = tmp_path_factory.mktemp("dash")
-    with LocalPrometheus(workdir / "prom", cores=[1]) as prom, ServiceProcess(find_profile("fastapi", "uvicorn"), workdir / "svc", cores=[0]) as svc:
+    with (
+        LocalPrometheus(workdir / "prom", cores=[1]) as prom,
+        ServiceProcess(find_profile("fastapi", "uvicorn"), workdir / "svc", cores=[0]) as svc,
+    ):
         prom.set_targets([ScrapeTarget(f"127.0.0.1:{svc.port}")])
         prom.wait_for_targets(1)
         started = time.time()
         context = TrialContext(svc.url, prom, [1], "dashrun", workdir, Slo(), instrumented=True)
         run_trial(TrialSpec("fastapi", "uvicorn", WORKLOADS["json"], 1, 1, "constant", 6, rate=100), context)
         run_trial(TrialSpec("fastapi", "uvicorn", WORKLOADS["json"], 1, 1, "constant", 3, rate=300), context, max_vus=1)
-        rows = [{"framework": "fastapi", "profile": "uvicorn", "workload": "json", "workers": 1, "capacity_rps": 100, "p99_seconds": 0.01}]
+        rows = [
+            {
+                "framework": "fastapi",
+                "profile": "uvicorn",
+                "workload": "json",
+                "workers": 1,
+                "capacity_rps": 100,
+                "p99_seconds": 0.01,
+            }
+        ]
         publish_capacity(rows, "dashrun", prom.remote_write_url, workdir / "publish.log")
         time.sleep(2)
         values = {"framework": "fastapi", "profile": "uvicorn", "route": "/json", "workload": "json", "testid": "dashrun.*",
@@ -81,7 +93,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalPromet
 
 @pytest.mark.slow
 @pytest.mark.parametrize("filename", list(DASHBOARDS))
-def test_every_query_returns_data_from_a_real_run(filename: str, live: tuple[LocalPrometheus, dict[str, str], float]) -> None:
+def test_every_query_returns_data_from_a_real_run(
+    filename: str, live: tuple[LocalPrometheus, dict[str, str], float]
+) -> None:
     prom, values, started = live
     empty = []
     for query in targets(load(filename)):
