@@ -35,7 +35,7 @@ $(VENV)/.installed: pyproject.toml requirements-dev.txt services/*/requirements.
 	$(VENV)/bin/pip install -q -e '.[fastapi,flask,django,baseline]'
 	touch $@
 
-go-tools: $(GOBIN)/.k6-$(K6_VERSION) $(GOBIN)/.helm-$(HELM_VERSION) $(GOBIN)/.kubeconform-$(KUBECONFORM_VERSION) ## k6, helm, kubeconform (go install)
+go-tools: $(GOBIN)/.k6-$(K6_VERSION) $(GOBIN)/.helm-$(HELM_VERSION) ## k6, helm (go install)
 
 # go-installed binaries report no release version, so a stamp file records which pinned version is there.
 $(GOBIN)/.k6-%:
@@ -45,10 +45,6 @@ $(GOBIN)/.k6-%:
 
 $(GOBIN)/.helm-%:
 	GOBIN=$(GOBIN) go install helm.sh/helm/v3/cmd/helm@$*
-	touch $@
-
-$(GOBIN)/.kubeconform-%:
-	GOBIN=$(GOBIN) go install github.com/yannh/kubeconform/cmd/kubeconform@$*
 	touch $@
 
 checkov: .tools/checkov/.installed ## checkov in its own venv (it pins packaging<24, which pytest 9 cannot use)

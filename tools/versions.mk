@@ -1,5 +1,4 @@
 # The pinned versions of the tools the setup installs: the one source for the Makefile and `observatory doctor`.
 K6_VERSION := v1.8.1
 HELM_VERSION := v3.22.0
-KUBECONFORM_VERSION := v0.8.0
 CHECKOV_VERSION := 3.3.30

@@ -1,0 +1,303 @@
+"""The charts, checked statically: lint, render, validate against Kubernetes and CRD schemas, and our deploy rules.
+
+No cluster runs here: every check reads what `helm template` renders, offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from tests.cluster.rendering import (
+    CASES,
+    CHARTS,
+    ROOT,
+    Case,
+    containers,
+    helm,
+    pod_specs,
+    render,
+    render_text,
+    values_args,
+)
+
+KUBERNETES_VERSION = "1.34.0"
+SCHEMAS = Path(__file__).parent / "schemas"
+CUSTOM_RESOURCES = {
+    "monitoring.coreos.com/v1/ServiceMonitor": SCHEMAS / "servicemonitor-monitoring.coreos.com-v1.json",
+    "k6.io/v1alpha1/TestRun": SCHEMAS / "testrun-k6.io-v1alpha1.json",
+}
+KIND_CONFIG = yaml.safe_load((ROOT / "kind-config.yaml").read_text())
+NODE_LABELS = [node.get("labels", {}) for node in KIND_CONFIG["nodes"]]
+
+
+def by_kind(docs: list[dict], kind: str) -> list[dict]:
+    return [doc for doc in docs if doc["kind"] == kind]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_lint_is_clean_in_strict_mode(case: Case) -> None:
+    done = subprocess.run(
+        [helm(), "lint", "--strict", str(case.chart), *values_args(case)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 chart(s) failed" in done.stdout
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_rendered_objects_match_their_schemas(case: Case) -> None:
+    docs = render(case)
+    assert docs, "the chart rendered nothing"
+    for doc in docs:
+        key = f"{doc['apiVersion']}/{doc['kind']}"
+        if key in CUSTOM_RESOURCES:
+            schema = json.loads(CUSTOM_RESOURCES[key].read_text())
+            jsonschema.validate(doc, schema)
+        else:
+            kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+
+
+def test_a_typo_in_a_kubernetes_object_is_caught() -> None:
+    """kubernetes-validate in strict mode rejects unknown fields, so the schema check above can fail."""
+    deployment = next(d for d in render(Case(ROOT / "charts/observatory-services", None)) if d["kind"] == "Deployment")
+    broken = json.loads(json.dumps(deployment))
+    broken["spec"]["template"]["spec"]["containers"][0]["readinessProbes"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
+
+
+def test_a_typo_in_a_custom_resource_is_caught() -> None:
+    """The CRD subsets reject unknown fields, so the schema check above can fail."""
+    schema = json.loads(CUSTOM_RESOURCES["monitoring.coreos.com/v1/ServiceMonitor"].read_text())
+    monitor = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": {"name": "x"},
+        "spec": {"selector": {}, "endpoints": [{"port": "http", "intreval": "5s"}]},
+    }
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(monitor, schema)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_every_pod_is_locked_down_and_sized(case: Case) -> None:
+    pods = [pod for doc in render(case) for pod in pod_specs(doc)]
+    for doc in by_kind(render(case), "TestRun"):
+        runner = doc["spec"]["runner"]
+        container = {"name": "runner", "securityContext": runner["containerSecurityContext"], **runner}
+        pods.append({"securityContext": runner["securityContext"], "containers": [container]})
+    assert pods
+    for pod in pods:
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+        for container in containers(pod):
+            security = container.get("containerSecurityContext") or container["securityContext"]
+            assert security["allowPrivilegeEscalation"] is False, container["name"]
+            assert security["readOnlyRootFilesystem"] is True, container["name"]
+            assert security["capabilities"]["drop"] == ["ALL"], container["name"]
+            limits, requests = container["resources"]["limits"], container["resources"]["requests"]
+            assert {"cpu", "memory"} <= limits.keys() and {"cpu", "memory"} <= requests.keys(), container["name"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.chart.name == "observatory-services"], ids=lambda c: c.id)
+def test_services_probe_health_routes_and_write_only_to_empty_dirs(case: Case) -> None:
+    for deployment in by_kind(render(case), "Deployment"):
+        if deployment["metadata"]["name"].endswith("otel-collector"):
+            continue
+        pod = deployment["spec"]["template"]["spec"]
+        (service,) = pod["containers"]
+        assert service["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+        assert service["livenessProbe"]["httpGet"]["path"] == "/health/live"
+        empty_dirs = {volume["name"] for volume in pod["volumes"] if "emptyDir" in volume}
+        mounts = {mount["mountPath"]: mount["name"] for mount in service["volumeMounts"]}
+        assert set(mounts.values()) <= empty_dirs
+        env = {item["name"]: item for item in service["env"]}
+        # the multiprocess metric files live under the data dir (an emptyDir), so a read-only root works
+        assert env["OBSERVATORY_DATA_DIR"]["value"] in mounts
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_pods_land_on_the_kind_node_for_their_role(case: Case) -> None:
+    role = "load" if case.chart.name == "observatory-load" else "services"
+    pods = [pod for doc in render(case) for pod in pod_specs(doc)]
+    pods += [doc["spec"]["runner"] for doc in by_kind(render(case), "TestRun")]
+    for pod in pods:
+        selector = pod["nodeSelector"]
+        assert selector == {"observatory.dev/role": role}
+        assert any(selector.items() <= labels.items() for labels in NODE_LABELS), "no kind node carries the label"
+
+
+def test_every_framework_and_profile_renders_from_one_template() -> None:
+    case = next(c for c in CASES if c.values and c.values.stem == "all-profiles-values")
+    docs = render(case)
+    deployed = {
+        (d["metadata"]["labels"]["observatory.dev/framework"], d["metadata"]["labels"]["observatory.dev/profile"])
+        for d in by_kind(docs, "Deployment")
+        if "observatory.dev/framework" in d["metadata"]["labels"]
+    }
+    profiles = {
+        (path.parent.name, name)
+        for path in (ROOT / "services").glob("*/profiles.toml")
+        for name in __import__("tomllib").loads(path.read_text())["profiles"]
+    }
+    baselines = {(f, p) for f, p in profiles if f == "baseline"}
+    expected = (profiles - baselines) | {("baseline-asgi", "uvicorn"), ("baseline-wsgi", "gunicorn-sync")}
+    assert expected <= deployed
+    assert len(by_kind(docs, "HorizontalPodAutoscaler")) == len(deployed)
+    templates = sorted(p.name for p in (ROOT / "charts/observatory-services/templates").glob("*.yaml"))
+    assert templates.count("deployment.yaml") == 1 and not any("fastapi" in t or "flask" in t for t in templates)
+
+
+def test_service_monitors_are_picked_up_by_kube_prometheus_stack() -> None:
+    docs = render(Case(ROOT / "charts/observatory-services", None))
+    monitoring = yaml.safe_load((ROOT / "charts/monitoring/kube-prometheus-stack-values.yaml").read_text())
+    prometheus = monitoring["prometheus"]["prometheusSpec"]
+    assert prometheus["enableRemoteWriteReceiver"] is True
+    assert "native-histograms" in prometheus["enableFeatures"]
+    monitors = by_kind(docs, "ServiceMonitor")
+    services = {s["metadata"]["name"]: s for s in by_kind(docs, "Service")}
+    assert len(monitors) == 3
+    for monitor in monitors:
+        # with serviceMonitorSelectorNilUsesHelmValues false Prometheus takes every monitor; the release label
+        # keeps them picked up when a user turns that back on
+        assert prometheus["serviceMonitorSelectorNilUsesHelmValues"] is False
+        assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+        (endpoint,) = monitor["spec"]["endpoints"]
+        assert endpoint["path"] == "/metrics"
+        matched = [
+            s
+            for s in services.values()
+            if monitor["spec"]["selector"]["matchLabels"].items() <= s["metadata"]["labels"].items()
+        ]
+        assert len(matched) == 1
+        assert endpoint["port"] in {p["name"] for p in matched[0]["spec"]["ports"]}
+
+
+def test_database_password_is_generated_never_committed() -> None:
+    case = Case(ROOT / "charts/observatory-services", None)
+    render_once, render_twice = (
+        subprocess.run(
+            [helm(), "template", case.release, str(case.chart)], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    )
+    passwords = []
+    for text in (render_once, render_twice):
+        (secret,) = [d for d in yaml.safe_load_all(text) if d and d["kind"] == "Secret"]
+        passwords.append(base64.b64decode(secret["data"]["password"]).decode())
+    assert passwords[0] != passwords[1] and len(passwords[0]) == 32
+    committed = "\n".join(p.read_text() for p in (ROOT / "charts").rglob("*.yaml"))
+    assert not any(password in committed for password in passwords)
+    for deployment in by_kind(yaml.safe_load_all(render_once), "Deployment"):
+        for item in deployment["spec"]["template"]["spec"]["containers"][0].get("env", []):
+            if item["name"].endswith("PASSWORD"):
+                assert "secretKeyRef" in item["valueFrom"]
+
+
+def test_dashboards_config_maps_hold_exactly_the_dashboards() -> None:
+    docs = render(Case(ROOT / "charts/observatory-services", None))
+    shipped = {}
+    for config_map in by_kind(docs, "ConfigMap"):
+        if config_map["metadata"]["labels"].get("grafana_dashboard") == "1":
+            shipped.update(config_map["data"])
+    files = {p.name: p.read_text() for p in (ROOT / "dashboards").glob("*.json")}
+    assert len(files) >= 3
+    assert shipped == files
+
+
+def test_scripts_config_map_holds_exactly_the_load_tests() -> None:
+    docs = render(Case(ROOT / "charts/observatory-load", None))
+    (scripts,) = [c for c in by_kind(docs, "ConfigMap") if c["metadata"]["name"].endswith("-scripts")]
+    files = {p.relative_to(ROOT / "loadtests").as_posix(): p.read_text() for p in (ROOT / "loadtests").rglob("*.js")}
+    shipped = {key.replace("__", "/"): text for key, text in scripts["data"].items()}
+    assert shipped == files
+    # the pods see the same tree: each key is mounted back at its relative path
+    (cron,) = by_kind(docs, "CronJob")
+    (volume,) = [v for v in pod_specs(cron)[0]["volumes"] if v["name"] == "scripts"]
+    assert {item["path"] for item in volume["configMap"]["items"]} == set(files)
+
+
+def test_scheduled_benchmarks_run_in_turn_tagged_and_keep_their_summaries() -> None:
+    docs = render(Case(ROOT / "charts/observatory-load", None))
+    values = yaml.safe_load((ROOT / "charts/observatory-load/values.yaml").read_text())
+    (cron,) = by_kind(docs, "CronJob")
+    pod = pod_specs(cron)[0]
+    runs = containers(pod)
+    assert [c["name"] for c in runs] == [b["name"] for b in values["benchmarks"]]
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    for container in runs:
+        env = {item["name"]: item.get("value") for item in container["env"]}
+        assert "experimental-prometheus-rw" in container["args"]
+        assert env["K6_PROMETHEUS_RW_SERVER_URL"] == values["remoteWriteUrl"]
+        assert env["K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM"] == "true"
+        assert env["TESTID"] and env["SUMMARY_PATH"].startswith("/results/")
+    (results,) = [v for v in pod["volumes"] if v["name"] == "results"]
+    (claim,) = by_kind(docs, "PersistentVolumeClaim")
+    assert results["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+
+
+def test_test_run_distributes_load_with_the_same_script() -> None:
+    case = next(c for c in CASES if c.values and c.values.stem == "testrun-values")
+    runs = by_kind(render(case), "TestRun")
+    assert runs and all(r["spec"]["parallelism"] == 4 for r in runs)
+    assert all(r["spec"]["script"]["localFile"] == "/scripts/benchmark.js" for r in runs)
+
+
+@pytest.mark.parametrize("chart", CHARTS, ids=lambda c: c.name)
+def test_every_chart_has_a_schema_notes_and_ci_values(chart: Path) -> None:
+    assert json.loads((chart / "values.schema.json").read_text())["type"] == "object"
+    assert (chart / "templates" / "NOTES.txt").read_text().strip()
+    assert list((chart / "ci").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("chart", CHARTS, ids=lambda c: c.name)
+def test_values_schema_rejects_a_bad_value(chart: Path) -> None:
+    bad = {
+        "observatory-services": "instrumentation:\n  mode: verbose\n",
+        "observatory-load": "testRun:\n  parallelism: 0\n",
+    }
+    done = subprocess.run(
+        [helm(), "template", "x", str(chart), "--values", "-"], input=bad[chart.name], capture_output=True, text=True
+    )
+    assert done.returncode != 0 and "schema" in done.stderr.lower(), done.stderr
+
+
+def checkov() -> Path:
+    """checkov from its own venv (make checkov); the setup installs it, so a missing one fails the test."""
+    path = ROOT / ".tools" / "checkov" / "bin" / "checkov"
+    assert path.is_file(), "checkov is missing: run make setup"
+    return path
+
+
+def test_checkov_finds_nothing_beyond_the_written_exceptions(tmp_path: Path) -> None:
+    for case in CASES:
+        (tmp_path / f"{case.id.replace(':', '-')}.yaml").write_text(render_text(case))
+    config = ROOT / ".checkov.yaml"
+    done = subprocess.run(
+        [checkov(), "--config-file", str(config), "-d", str(tmp_path), "-o", "json", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    reports = json.loads(done.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [
+        f"{check['check_id']} {check['resource']}: {check['check_name']}"
+        for report in reports
+        for check in report["results"]["failed_checks"]
+    ]
+    assert not failed, "\n".join(failed)
+    assert sum(report["summary"]["passed"] for report in reports) > 1000
+    assert done.returncode == 0, done.stderr[-2000:]
+    # every exception carries its reason: a comment block right above the check id
+    lines = config.read_text().splitlines()
+    for index, line in enumerate(lines):
+        if line.strip().startswith("- CKV"):
+            assert lines[index - 1].strip().startswith("#"), f"{line.strip()} has no reason in .checkov.yaml"
