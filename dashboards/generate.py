@@ -108,9 +108,9 @@ def trends() -> dashboard.Dashboard:
             "observatory-trends", "Observatory: trends", "Capacity and p99 per framework and workload, run after run."
         )
         .time("now-30d", "now")
-        .with_variable(label_variable("framework", q.CAPACITY))
-        .with_variable(label_variable("profile", q.CAPACITY))
-        .with_variable(label_variable("workload", q.CAPACITY))
+        .with_variable(label_variable("framework", q.K6_HTTP_REQS))
+        .with_variable(label_variable("profile", q.K6_HTTP_REQS))
+        .with_variable(label_variable("workload", q.K6_HTTP_REQS))
     )
     legend = "{{framework}}/{{profile}} {{workload}}"
     return (
@@ -120,6 +120,8 @@ def trends() -> dashboard.Dashboard:
                           [target(q.p99_at_capacity_trend(TRENDS, "1d"), legend)]))
         .with_panel(panel("Capacity by run", "The latest capacity of each run in the time range.", "reqps",
                           [target(q.capacity_by_run(TRENDS), "{{run}} " + legend)]))
+        .with_panel(panel("Peak achieved rate by run", "The highest rate k6 completed (30 s windows) in each run, local or scheduled in the cluster. For a stepped benchmark this is where the service topped out; it ignores the SLO, so it is an upper bound on capacity.", "reqps",
+                          [target(q.peak_rate_by_run(TRENDS, "30s"), "{{run}} " + legend)]))
     )  # fmt: skip
 
 

@@ -150,7 +150,8 @@ def container_memory(namespace: str, pod: str) -> str:
     return f'sum by (pod) (container_memory_working_set_bytes{{namespace=~"{namespace}",pod=~"{pod}",container="service"}})'
 
 
-# --- trends across runs (published at the end of each run by loadtests/publish-capacity.js) ---
+# --- trends across runs: capacities published by local runs (loadtests/publish-capacity.js), and the k6
+# metrics every run remote-writes, which is all the cluster's scheduled step benchmarks send ---
 
 CAPACITY = "k6_observatory_capacity_rps"
 CAPACITY_P99 = "k6_observatory_capacity_p99_seconds"
@@ -169,3 +170,13 @@ def capacity_trend(m: Matchers, window: str) -> str:
 def p99_at_capacity_trend(m: Matchers, window: str) -> str:
     """Client-side p99 at the capacity rate, over time."""
     return f"max by (framework, profile, workload) (max_over_time({CAPACITY_P99}{m.render()}[{window}]))"
+
+
+def peak_rate_by_run(m: Matchers, window: str) -> str:
+    """The highest rate k6 completed over `window` during each run: for a stepped benchmark, where the service topped out.
+
+    Not the SLO capacity (p99 and errors are not applied); the scheduled cluster runs publish no capacity, so this
+    is their trend line.
+    """
+    inner = f"sum by (run, framework, profile, workload) (rate({K6_HTTP_REQS}{m.render()}[{window}]))"
+    return f"max by (run, framework, profile, workload) (max_over_time({inner}[$__range:{window}]))"
