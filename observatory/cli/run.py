@@ -112,7 +112,7 @@ def options_from(args: argparse.Namespace) -> object:
         repeats=args.repeats,
         workers=args.workers,
         slo=Slo(p99_ms=args.slo_p99_ms, error_rate=args.slo_error_rate),
-        output=args.output,
+        output=args.output.resolve(),  # child processes (Prometheus, k6) have their own working folders
         instrumentation=args.instrumentation,
         seed=args.seed if args.seed is not None else random.SystemRandom().randrange(2**31),
         database_url=args.database_url,

@@ -53,6 +53,8 @@ class LocalPrometheus(OwnedProcess):
     """Prometheus on loopback, scraping the targets given with `set_targets` every half second."""
 
     def __init__(self, workdir: Path, *, port: int | None = None, cores: Sequence[int] | None = None) -> None:
+        # absolute: Prometheus resolves file_sd paths against its config file's folder, not our working folder
+        workdir = workdir.resolve()
         self.workdir = workdir
         self.port = require_free(port, "Prometheus") if port else free_port()
         workdir.mkdir(parents=True, exist_ok=True)
