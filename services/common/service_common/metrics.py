@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 from prometheus_client.exposition import choose_encoder
@@ -25,9 +26,13 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
-@dataclass(frozen=True)
+@dataclass
 class RequestMetrics:
-    """The request counter, latency histogram and in-flight gauge of one service."""
+    """The request counter, latency histogram and in-flight gauge of one service.
+
+    Labelled children are looked up once per route, method and status and kept: `labels()` validates and
+    locks on every call, a cost paid per request otherwise.
+    """
 
     requests: Counter
     duration: Histogram
@@ -35,20 +40,32 @@ class RequestMetrics:
     framework: str
     profile: str
     exemplars: bool
+    _children: dict[tuple[str, str, int], tuple[Any, Any]] = field(default_factory=dict, repr=False)
+    _in_flight: Any = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._in_flight = self.in_flight.labels(self.framework, self.profile)
 
     def started(self) -> float:
         """Count a request as in flight and return its start time."""
-        self.in_flight.labels(self.framework, self.profile).inc()
+        self._in_flight.inc()
         return time.perf_counter()
 
     def finished(self, start: float, route: str, method: str, status: int) -> None:
         """Record one served request under its route template."""
         elapsed = time.perf_counter() - start
-        labels = (self.framework, self.profile, route, method, str(status))
-        self.requests.labels(*labels).inc()
-        exemplar = _trace_exemplar() if self.exemplars else None
-        self.duration.labels(*labels).observe(elapsed, exemplar)
-        self.in_flight.labels(self.framework, self.profile).dec()
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            labels = (self.framework, self.profile, route, method, str(status))
+            children = self._children[key] = (self.requests.labels(*labels), self.duration.labels(*labels))
+        counter, histogram = children
+        counter.inc()
+        if self.exemplars:
+            histogram.observe(elapsed, _trace_exemplar())
+        else:
+            histogram.observe(elapsed)
+        self._in_flight.dec()
 
 
 def _trace_exemplar() -> dict[str, str] | None:
