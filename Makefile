@@ -58,4 +58,4 @@ test: setup ## the whole test suite (what CI runs)
 	$(PY) -m pytest
 
 lint:
-	$(VENV)/bin/ruff check observatory services tests dashboards benchmarks
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -27,11 +27,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from service_common.profiles import find_profile
 
 from observatory.errors import ObservatoryError
+from observatory.run.environment import cpu_model, package_versions
 from observatory.run.k6 import K6Settings, run_k6
 from observatory.run.service import ServiceProcess
+from service_common.profiles import find_profile
 
 SERVICES = {
     "fastapi": ("fastapi", "uvicorn"),
@@ -119,6 +120,8 @@ def parse() -> argparse.Namespace:
 def main() -> int:
     args = parse()
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=132)  # a log file gets the whole table, not one squeezed to 80 columns
     rng = random.Random(args.seed)
     sink = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OtlpSink)
     threading.Thread(target=sink.serve_forever, daemon=True).start()
@@ -129,6 +132,8 @@ def main() -> int:
     for blocks in rounds:
         rng.shuffle(blocks)
     total = sum(len(b) for b in rounds)
+    versions = ", ".join(f"{name} {version}" for name, version in package_versions().items() if version)
+    console.print(f"{cpu_model()}; Python {sys.version.split()[0]}; {versions}")
     console.print(
         f"service on core {args.service_cores}, k6 on {args.load_cores}; {args.repeats} round(s), "
         f"{args.duration:g} s per trial, {args.vus} VUs, seed {args.seed}"

@@ -56,5 +56,6 @@ export const config = {
   run: text('RUN_ID', text('TESTID', 'adhoc')),
   framework: text('FRAMEWORK', 'unknown'),
   profile: text('PROFILE', 'unknown'),
+  workers: number('WORKERS', 1, { min: 1, integer: true }),
   summaryPath: text('SUMMARY_PATH', 'summary.json'),
 };

@@ -16,6 +16,23 @@ export function summary(config) {
       `${config.framework}/${config.profile} ${config.workload} (${config.scenario}, testid ${config.testid}): ` +
       `${requests} requests, failed ${(failed * 100).toFixed(2)}%, dropped ${dropped}, ` +
       `p50 ${ms(duration['p(50)'])}, p95 ${ms(duration['p(95)'])}, p99 ${ms(duration['p(99)'])}\n`;
-    return { [config.summaryPath]: JSON.stringify(data, null, 2), stdout: text };
+    // What was asked, beside what was measured: `observatory import-k6` rebuilds trials from summaries alone.
+    const observatory = {
+      testid: config.testid,
+      run: config.run,
+      framework: config.framework,
+      profile: config.profile,
+      workload: config.workload,
+      workers: config.workers,
+      scenario: config.scenario,
+      rate: config.scenario === 'constant' ? config.rate : null,
+      vus: config.scenario === 'sweep' ? config.vus : null,
+      maxVus: config.maxVus,
+      duration: config.duration,
+      sloP99Ms: config.sloP99Ms,
+      sloErrorRate: config.sloErrorRate,
+      baseUrl: config.baseUrl,
+    };
+    return { [config.summaryPath]: JSON.stringify({ ...data, observatory }, null, 2), stdout: text };
   };
 }

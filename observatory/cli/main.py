@@ -7,10 +7,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from observatory.cli import compare, doctor, report, run
+from observatory.cli import compare, doctor, import_k6, report, run
 from observatory.errors import ObservatoryError
 
-COMMANDS = (run, doctor, report, compare)
+COMMANDS = (run, doctor, report, compare, import_k6)
 
 
 def parser() -> argparse.ArgumentParser:

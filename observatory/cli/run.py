@@ -128,9 +128,9 @@ def _split_key(key: str) -> tuple[str, str]:
 
 def handle(args: argparse.Namespace) -> int:
     """Run, show progress, print the summary table, render the report."""
-    from observatory import tools
     from rich.console import Console
 
+    from observatory import tools
     from observatory.cli.progress import RunProgress
     from observatory.cli.summary import print_summary
     from observatory.run.session import Session

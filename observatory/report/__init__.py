@@ -8,7 +8,7 @@ from observatory.errors import ObservatoryError
 from observatory.results import RESULTS_FILE, load, write_atomically
 
 
-def read_run(path: Path):  # noqa: ANN201 - re-exported type lives in observatory.results
+def read_run(path: Path):
     """The run at `path` (a run folder or a results.json), or a one-line error."""
     results = path if path.is_file() else path / RESULTS_FILE
     if not results.is_file():

@@ -9,11 +9,11 @@ from collections.abc import Iterable
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from observatory.report.scaling import Fit  # noqa: E402
-from observatory.results import Capacity, Run, Trial  # noqa: E402
+from observatory.report.scaling import Fit
+from observatory.results import Capacity, Run, Trial
 
 plt.rcParams.update({"svg.fonttype": "path", "figure.dpi": 96, "font.size": 9, "axes.grid": True, "grid.alpha": 0.3})
 COLOURS = {

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from observatory.results import Capacity
+from observatory.results import Capacity, Trial
 
 # The first rates tried, as fractions of the closed-model probe's throughput.
 BRACKET = (0.7, 0.9, 1.1, 1.4, 2.0)
@@ -60,3 +60,16 @@ def summarise(framework: str, profile: str, workload: str, workers: int, per_rep
         high=max(values),
         cv=cv,
     )
+
+
+def from_trials(trials: Iterable[Trial]) -> list[Capacity]:
+    """Each configuration's capacity: per repeat, the highest constant rate whose trial met the SLO."""
+    groups: dict[tuple[str, str, str, int], dict[int, float | None]] = {}
+    for trial in trials:
+        key = (trial.framework, trial.profile, trial.workload, trial.workers)
+        per_repeat = groups.setdefault(key, {})
+        per_repeat.setdefault(trial.repeat, None)
+        if trial.scenario == "constant" and trial.slo_met and trial.offered_rate is not None:
+            best = per_repeat[trial.repeat]
+            per_repeat[trial.repeat] = max(best or 0.0, trial.offered_rate)
+    return [summarise(*key, [per_repeat[r] for r in sorted(per_repeat)]) for key, per_repeat in groups.items()]

@@ -6,6 +6,7 @@ import platform
 import subprocess
 import sys
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from observatory import tools
@@ -19,7 +20,7 @@ PACKAGES = (
 def cpu_model() -> str:
     """The CPU's model name from /proc/cpuinfo (or the platform's processor string)."""
     try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     except OSError:

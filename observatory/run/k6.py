@@ -32,6 +32,7 @@ class K6Settings:
     framework: str
     profile: str
     duration_s: float
+    workers: int = 1
     rate: float | None = None
     vus: int | None = None
     pre_vus: int | None = None
@@ -50,6 +51,7 @@ class K6Settings:
             "RUN_ID": self.run_id,
             "FRAMEWORK": self.framework,
             "PROFILE": self.profile,
+            "WORKERS": self.workers,
             "DURATION": f"{self.duration_s:g}s",
             "RATE": None if self.rate is None else f"{self.rate:g}",
             "VUS": self.vus,

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict
 from datetime import UTC, datetime
-from pathlib import Path
 
 from observatory.errors import ObservatoryError
 from observatory.results import Run, Trial, save
@@ -211,14 +210,4 @@ class Session:
             self._record(self._spec(block, "sweep", size.sweep_s, vus=vus), service)
 
     def _summarise_capacity(self) -> None:
-        groups: dict[tuple[str, str, str, int], dict[int, float | None]] = {}
-        for trial in self.run.trials:
-            key = (trial.framework, trial.profile, trial.workload, trial.workers)
-            per_repeat = groups.setdefault(key, {})
-            per_repeat.setdefault(trial.repeat, None)
-            if trial.scenario == "constant" and trial.slo_met and trial.offered_rate is not None:
-                best = per_repeat[trial.repeat]
-                per_repeat[trial.repeat] = max(best or 0.0, trial.offered_rate)
-        self.run.capacity = [
-            capacity.summarise(*key, [per_repeat[r] for r in sorted(per_repeat)]) for key, per_repeat in groups.items()
-        ]
+        self.run.capacity = capacity.from_trials(self.run.trials)

@@ -83,6 +83,7 @@ def k6_settings(spec: TrialSpec, context: TrialContext) -> K6Settings:
         run_id=context.run_id,
         framework=spec.framework,
         profile=spec.profile,
+        workers=spec.workers,
         duration_s=spec.duration_s,
         rate=spec.rate,
         vus=spec.vus,
@@ -130,10 +131,10 @@ def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = N
         started_at=_iso(started),
         ended_at=_iso(ended),
     )
-    _client_side(trial, outcome, spec, len(context.k6_cores))
+    record_client_side(trial, outcome, spec.duration_s, len(context.k6_cores))
     if context.instrumented:
         _server_side(trial, prom, route, service, window, served_before, cpu_before)
-    _judge(trial, context.slo, settings.max_vus)
+    judge(trial, context.slo, settings.max_vus)
     return trial
 
 
@@ -142,9 +143,10 @@ def _ms(outcome: K6Outcome, key: str) -> float | None:
     return None if math.isnan(value) else value / 1000.0
 
 
-def _client_side(trial: Trial, outcome: K6Outcome, spec: TrialSpec, k6_cores: int) -> None:
+def record_client_side(trial: Trial, outcome: K6Outcome, duration_s: float, k6_cores: int | None) -> None:
+    """Fill the trial's client-side figures from k6's summary (k6's CPU share when its cores are known)."""
     trial.client_requests = int(outcome.metric("http_reqs", "count"))
-    trial.achieved_rate = trial.client_requests / spec.duration_s
+    trial.achieved_rate = trial.client_requests / duration_s
     trial.errors = int(outcome.metric("http_req_failed", "passes"))
     trial.error_rate = trial.errors / trial.client_requests if trial.client_requests else 0.0
     trial.dropped_iterations = int(outcome.metric("dropped_iterations", "count"))
@@ -155,7 +157,8 @@ def _client_side(trial: Trial, outcome: K6Outcome, spec: TrialSpec, k6_cores: in
         p99=_ms(outcome, "p(99)"),
         max=_ms(outcome, "max"),
     )
-    trial.k6_cpu_utilisation = outcome.cpu_seconds / (outcome.wall_seconds * max(1, k6_cores))
+    if k6_cores is not None:
+        trial.k6_cpu_utilisation = outcome.cpu_seconds / (outcome.wall_seconds * max(1, k6_cores))
 
 
 def _server_side(
@@ -183,7 +186,8 @@ def _server_side(
     trial.peak_pss_bytes = prom.query_value(queries.peak_proportional_memory(service, window))
 
 
-def _judge(trial: Trial, slo: Slo, max_vus: int | None) -> None:
+def judge(trial: Trial, slo: Slo, max_vus: int | None) -> None:
+    """Mark the trial valid or invalid (with every reason) and say whether it met the SLO."""
     reasons = []
     p99 = trial.client_latency.p99
     latency_ok = p99 is not None and p99 * 1000 <= slo.p99_ms

@@ -230,7 +230,15 @@ def test_scheduled_benchmarks_run_in_turn_tagged_and_keep_their_summaries() -> N
     (cron,) = by_kind(docs, "CronJob")
     pod = pod_specs(cron)[0]
     runs = containers(pod)
-    assert [c["name"] for c in runs] == [b["name"] for b in values["benchmarks"]]
+    # a `rates` ladder is one constant-rate run per rate, in order
+    expected = [
+        f"{b['name']}-{rate}" if "rates" in b else b["name"]
+        for b in values["benchmarks"]
+        for rate in b.get("rates", [0])
+    ]
+    assert [c["name"] for c in runs] == expected
+    rates = [{i["name"]: i.get("value") for i in c["env"]}.get("RATE") for c in runs]
+    assert rates[:2] == [str(r) for r in values["benchmarks"][0]["rates"][:2]]
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
     for container in runs:
         env = {item["name"]: item.get("value") for item in container["env"]}

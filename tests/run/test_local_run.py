@@ -106,7 +106,7 @@ def test_service_killed_mid_run(tmp_path: Path) -> None:
         time.sleep(0.2)
     assert victim is not None, "the run never got to its first recorded trial"
     os.killpg(victim.pid, signal.SIGKILL)
-    out, err = cli.communicate(timeout=120)
+    _out, err = cli.communicate(timeout=120)
     assert cli.returncode == 1
     lines = [line for line in err.strip().splitlines() if line.startswith("observatory:")]
     assert len(lines) == 1 and "died" in lines[0], err[-2000:]
@@ -136,7 +136,7 @@ def test_ctrl_c_stops_everything_and_keeps_results(tmp_path: Path) -> None:
     while time.monotonic() < deadline and not list(tmp_path.glob("*/k6/*.json")):
         time.sleep(0.2)
     os.killpg(cli.pid, signal.SIGINT)
-    out, err = cli.communicate(timeout=60)
+    _out, err = cli.communicate(timeout=60)
     assert cli.returncode == 130, err[-2000:]
     assert "Traceback" not in err
     run = load(only_run(tmp_path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def test_order_is_shuffled_between_repeats_and_seeds() -> None:
 def test_a_service_runs_its_blocks_together_within_a_repeat() -> None:
     planned = [b for b in blocks(options(), random.Random(3)) if b.repeat == 1]
     keys = [b.service_key for b in planned]
-    changes = sum(1 for a, b in zip(keys, keys[1:]) if a != b)
+    changes = sum(1 for a, b in itertools.pairwise(keys) if a != b)
     assert changes == len(set(keys)) - 1
 
 

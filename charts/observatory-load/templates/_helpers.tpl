@@ -22,6 +22,22 @@ app.kubernetes.io/name: {{ include "observatory-load.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* The benchmarks, each rate of a `rates` ladder as its own constant-rate benchmark named <name>-<rate>. */}}
+{{- define "observatory-load.benchmarks" -}}
+{{- $out := list }}
+{{- range $b := .Values.benchmarks }}
+{{- if $b.rates }}
+{{- range $rate := $b.rates }}
+{{- $one := merge (dict "name" (printf "%s-%v" $b.name $rate) "rate" $rate "scenario" "constant") (omit $b "rates" "name" "scenario") }}
+{{- $out = append $out $one }}
+{{- end }}
+{{- else }}
+{{- $out = append $out $b }}
+{{- end }}
+{{- end }}
+{{- toYaml $out }}
+{{- end }}
+
 {{/* The k6 environment of one benchmark. Needs dict "root" "b". */}}
 {{- define "observatory-load.env" -}}
 - name: POD_NAME
@@ -42,7 +58,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: {{ .b.workload | quote }}
 - name: SCENARIO
   value: {{ .b.scenario | quote }}
-{{- range $key, $name := dict "rate" "RATE" "duration" "DURATION" "vus" "VUS" "startRate" "START_RATE" "stepRate" "STEP_RATE" "steps" "STEPS" "stepDuration" "STEP_DURATION" "maxVus" "MAX_VUS" "preVus" "PRE_VUS" }}
+{{- range $key, $name := dict "rate" "RATE" "duration" "DURATION" "vus" "VUS" "startRate" "START_RATE" "stepRate" "STEP_RATE" "steps" "STEPS" "stepDuration" "STEP_DURATION" "maxVus" "MAX_VUS" "preVus" "PRE_VUS" "workers" "WORKERS" }}
 {{- if hasKey $.b $key }}
 - name: {{ $name }}
   value: {{ index $.b $key | quote }}

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from baseline_service.routes import answer
 from service_common.metric_names import UNMATCHED_ROUTE
 from service_common.metrics import render_metrics, request_metrics
 from service_common.routes import route_template
 from service_common.telemetry import install_global, tracer_provider
-
-from baseline_service.routes import answer
 
 Scope = dict[str, Any]
 

@@ -6,12 +6,11 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from baseline_service.routes import answer
 from service_common.metric_names import UNMATCHED_ROUTE
 from service_common.metrics import render_metrics, request_metrics
 from service_common.routes import route_template
 from service_common.telemetry import install_global, tracer_provider
-
-from baseline_service.routes import answer
 
 REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 422: "Unprocessable Entity"}
 

@@ -19,7 +19,7 @@ class WorldRow(BaseModel):
     """One row of the world table."""
 
     id: int
-    randomNumber: int  # noqa: N815 - the contract's field name
+    randomNumber: int
 
 
 class NewUser(BaseModel):

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from flask_service.views import bench
 from service_common import errors
 from service_common.limits import MAX_BODY_BYTES
 from service_common.metric_names import UNMATCHED_ROUTE
 from service_common.metrics import request_metrics
 from service_common.routes import route_template
 from service_common.telemetry import install_global, tracer_provider
-from werkzeug.exceptions import HTTPException
-
-from flask_service.views import bench
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider

@@ -5,6 +5,10 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Response, abort, current_app, jsonify, make_response, render_template, request
+from sqlalchemy import bindparam, insert, select, text, update
+
+from flask_service.database import engine, fortune, users_table, world
+from flask_service.validation import MalformedBody, new_user_errors, parse_json
 from service_common import errors
 from service_common.limits import (
     CPU_N_DEFAULT,
@@ -27,10 +31,6 @@ from service_common.workloads import (
     random_number,
     random_world_id,
 )  # fmt: skip
-from sqlalchemy import bindparam, insert, select, text, update
-
-from flask_service.database import engine, fortune, users_table, world
-from flask_service.validation import MalformedBody, new_user_errors, parse_json
 
 bench = Blueprint("bench", __name__)
 

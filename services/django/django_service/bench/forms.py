@@ -6,7 +6,13 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from service_common.limits import (
-    CPU_N_MAX, CPU_N_MIN, IO_MS_MAX, IO_MS_MIN, USER_EMAIL_MAX_LENGTH, USER_EMAIL_PATTERN, USER_NAME_MAX_LENGTH,
+    CPU_N_MAX,
+    CPU_N_MIN,
+    IO_MS_MAX,
+    IO_MS_MIN,
+    USER_EMAIL_MAX_LENGTH,
+    USER_EMAIL_PATTERN,
+    USER_NAME_MAX_LENGTH,
     USER_NAME_PATTERN,
 )  # fmt: skip
 

@@ -19,7 +19,13 @@ from service_common import errors
 from service_common.limits import CPU_N_DEFAULT, IO_MS_DEFAULT, MAX_BODY_BYTES, USER_ID_MAX
 from service_common.metrics import render_metrics
 from service_common.workloads import (
-    ADDED_FORTUNE, HELLO, clamp_queries, cpu_work, distinct_world_ids, random_number, random_world_id,
+    ADDED_FORTUNE,
+    HELLO,
+    clamp_queries,
+    cpu_work,
+    distinct_world_ids,
+    random_number,
+    random_world_id,
 )  # fmt: skip
 
 View = Callable[..., HttpResponse]
