@@ -172,11 +172,13 @@ def p99_at_capacity_trend(m: Matchers, window: str) -> str:
     return f"max by (framework, profile, workload) (max_over_time({CAPACITY_P99}{m.render()}[{window}]))"
 
 
-def peak_rate_by_run(m: Matchers, window: str) -> str:
-    """The highest rate k6 completed over `window` during each run: for a stepped benchmark, where the service topped out.
+def peak_rate_by_run(m: Matchers, window: str, resolution: str = "5s") -> str:
+    """The highest rate k6 completed over `window` during each run: where a stepped or laddered benchmark topped out.
 
-    Not the SLO capacity (p99 and errors are not applied); the scheduled cluster runs publish no capacity, so this
-    is their trend line.
+    Not the SLO capacity (p99 and errors are not applied). The cluster's scheduled runs publish no capacity to
+    Prometheus (`observatory import-k6` derives it from their summaries), so this is their trend line.
     """
     inner = f"sum by (run, framework, profile, workload) (rate({K6_HTTP_REQS}{m.render()}[{window}]))"
-    return f"max by (run, framework, profile, workload) (max_over_time({inner}[$__range:{window}]))"
+    # the subquery samples the rate every `resolution` (aligned to multiples of it), so runs shorter than `window`
+    # still get a point
+    return f"max by (run, framework, profile, workload) (max_over_time({inner}[$__range:{resolution}]))"
