@@ -175,25 +175,41 @@ class Session:
 
     def _record(self, spec: TrialSpec, service: ServiceProcess) -> Trial:
         self.on_start(spec)
-        trial = run_trial(spec, self._context(service))
-        if not service.alive():
-            raise ObservatoryError(
-                f"{service.name} died during trial {spec.trial_id} (exit code {service.exit_code()}): {service.log_tail()}"
-            )
+        try:
+            trial = run_trial(spec, self._context(service))
+        except ObservatoryError:
+            self._check_alive(service, spec, grace=1.0)  # a dead service is the cause to report, not k6's failure
+            raise
+        self._check_alive(service, spec)
         self.run.trials.append(trial)
         save(self.run, self.run_dir)
         self.on_done(trial)
         return trial
 
+    @staticmethod
+    def _check_alive(service: ServiceProcess, spec: TrialSpec, grace: float = 0.0) -> None:
+        """Raise "died" when the service is gone (given `grace` seconds to be reaped after a failed trial)."""
+        deadline = time.monotonic() + grace
+        while service.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not service.alive():
+            raise ObservatoryError(
+                f"{service.name} died during trial {spec.trial_id} (exit code {service.exit_code()}): {service.log_tail()}"
+            )
+
     def _warm_up(self, block: Block, service: ServiceProcess) -> None:
         size = self.options.size
         spec = self._spec(block, "sweep", size.warmup_s, vus=4)
-        run_k6(
-            k6_settings(spec, self._context(service)),
-            self.run_dir / "k6" / f"warmup.{spec.trial_id}.json",
-            self.run_dir / "logs" / "k6.log",
-            cores=self.pinning.load,
-        )
+        try:
+            run_k6(
+                k6_settings(spec, self._context(service)),
+                self.run_dir / "k6" / f"warmup.{spec.trial_id}.json",
+                self.run_dir / "logs" / "k6.log",
+                cores=self.pinning.load,
+            )
+        except ObservatoryError:
+            self._check_alive(service, spec, grace=1.0)
+            raise
         time.sleep(SCRAPE_INTERVAL_SECONDS * 2.5)  # the next trial's "before" counts must include the warm-up
 
     def _run_block(self, block: Block, service: ServiceProcess) -> None:
