@@ -5,7 +5,7 @@ next request as soon as the last one answered) is pinned to the other. Every mod
 in the same run, in a shuffled order, repeated; the table gives the median rate and each mode's ratio to
 `off`. Traced modes export over OTLP/HTTP to a sink in this process, so the exporter's work is counted.
 
-    .venv/bin/python benchmarks/instrumentation_overhead.py              # about 12 minutes on 2 cores
+    .venv/bin/python benchmarks/instrumentation_overhead.py              # about 20 minutes on 2 cores
     .venv/bin/python benchmarks/instrumentation_overhead.py --duration 5 --repeats 1 --services flask
 
 Target: metrics only costs at most 10% of json throughput for every service. Tracing's cost is reported.

@@ -61,8 +61,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--slo-p99-ms", type=_positive, default=100.0, help="SLO: client-side p99 latency bound")
     command.add_argument("--slo-error-rate", type=float, default=0.01, help="SLO: highest share of failed requests")
     command.add_argument(
-        "--instrumentation", default="full", choices=["full", "metrics", "off"],
-        help="service instrumentation; 'off' also turns off the server-side measurements and count check",
+        "--instrumentation", default="metrics", choices=["metrics", "full", "off"],
+        help="service instrumentation. metrics (default): the Prometheus metrics the server-side figures and the "
+        "count check need; full: metrics and OpenTelemetry traces (sampled at OTEL_TRACES_SAMPLER_ARG, 0.01), which "
+        "cost 20-50%% of json throughput and unevenly across frameworks (benchmarks/instrumentation_overhead.py); "
+        "off: neither, so no server-side figures and no count check",
     )  # fmt: skip
     command.add_argument("--database-url", default=None, help="PostgreSQL URL instead of SQLite per service")
     command.add_argument("--output", type=Path, default=Path("results"), help="folder for results/<run-id>/")

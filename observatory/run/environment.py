@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from observatory import tools
+from observatory.run.k6 import GO_RUNTIME
 
 PACKAGES = (
     "fastapi", "starlette", "pydantic", "uvicorn", "uvloop", "httptools", "gunicorn", "flask", "werkzeug",
@@ -63,6 +64,7 @@ def describe(pinning: dict[str, list[int]]) -> dict[str, Any]:
         "pinning": pinning,
         "packages": package_versions(),
         "k6": tools.version("k6"),
+        "k6_go_runtime": dict(GO_RUNTIME),
         "prometheus": tools.version("prometheus"),
         "sqlite": sqlite3.sqlite_version,
         "git_commit": git_commit(),

@@ -24,7 +24,7 @@ class RunOptions:
     workers: list[int]
     slo: Slo
     output: Path
-    instrumentation: str = "full"
+    instrumentation: str = "metrics"
     seed: int | None = None
     database_url: str | None = None
 

@@ -76,6 +76,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: "true"
 - name: K6_NO_USAGE_REPORT
   value: "true"
+# k6's garbage collector pauses inflate client-side latency; collect only near the memory limit (as local mode does)
+- name: GOGC
+  value: "off"
+- name: GOMEMLIMIT
+  value: {{ .root.Values.goMemLimit | quote }}
 {{- end }}
 
 {{/* One k6 container running one benchmark. Needs dict "root" "b". */}}
