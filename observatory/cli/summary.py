@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from observatory.results import Run
+from observatory.run import capacity
 
 
 def _fmt(value: float | None, scale: float = 1.0, digits: int = 0) -> str:
@@ -39,7 +40,7 @@ def summary_table(run: Run) -> Table:
             cap.profile,
             cap.workload,
             str(cap.workers),
-            _fmt(cap.median),
+            ("≥ " if capacity.is_lower_bound(cap, run.trials) else "") + _fmt(cap.median),
             f"{_fmt(cap.low)}–{_fmt(cap.high)}" if len(cap.per_repeat) > 1 else "1 repeat",
             "–" if cap.cv is None else f"{cap.cv:.1%}",
             _fmt(p99, 1000, 1),
@@ -47,6 +48,10 @@ def summary_table(run: Run) -> Table:
             _fmt(max(rss) if rss else None, 1 / 2**20, 0),
             str(sum(not t.valid for t in trials)),
         )
+    table.caption = (
+        "≥: no valid trial above it missed the SLO (out of steps, or the generator gave out first): "
+        "the capacity is at least this. A larger --size searches further."
+    )
     return table
 
 

@@ -34,8 +34,9 @@ def _figure(svg: str, caption: str) -> str:
 def _capacity_section(run: Run) -> str:
     rows = [
         [escape(r.capacity.workload), escape(r.capacity.framework), escape(r.capacity.profile), str(r.capacity.workers),
-         "–" if r.capacity.median is None else f"{r.capacity.median:,.0f}", escape(r.spread()),
-         "tie with the best (ranges overlap)" if r.tied_with_best else ""]
+         "–" if r.capacity.median is None else f"{'≥ ' if r.lower_bound else ''}{r.capacity.median:,.0f}",
+         escape(r.spread()),
+         r.note()]
         for r in capacity_rows(run)
     ]  # fmt: skip
     if not rows:

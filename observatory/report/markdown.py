@@ -20,8 +20,8 @@ def render_markdown(run: Run) -> str:
     ]
     for row in capacity_rows(run):
         c = row.capacity
-        median = "–" if c.median is None else f"{c.median:,.0f}"
-        note = "tie with the best" if row.tied_with_best else ""
+        median = "–" if c.median is None else f"{'≥ ' if row.lower_bound else ''}{c.median:,.0f}"
+        note = row.note()
         lines.append(
             f"| {c.workload} | {c.framework} | {c.profile} | {c.workers} | {median} | {row.spread()} | {note} |"
         )

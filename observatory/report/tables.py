@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from observatory.results import Capacity, Run
+from observatory.run.capacity import is_lower_bound
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,16 @@ class CapacityRow:
 
     capacity: Capacity
     tied_with_best: bool
+    lower_bound: bool = False  # every rate tried passed: the capacity is at least this
+
+    def note(self) -> str:
+        """Ties and lower bounds, in words."""
+        notes = []
+        if self.tied_with_best:
+            notes.append("tie with the best (ranges overlap)")
+        if self.lower_bound:
+            notes.append("at least this: no valid trial above it missed the SLO")
+        return "; ".join(notes)
 
     def spread(self) -> str:
         """`min–max (CV x%)` or the number of repeats when there is one."""
@@ -31,7 +42,7 @@ def capacity_rows(run: Run) -> list[CapacityRow]:
         best = ranked[0]
         for cap in ranked:
             tied = cap is not best and len(cap.per_repeat) > 1 and (cap.high or 0) >= (best.low or 0)
-            rows.append(CapacityRow(cap, tied))
+            rows.append(CapacityRow(cap, tied, is_lower_bound(cap, run.trials)))
     return rows
 
 

@@ -73,3 +73,19 @@ def from_trials(trials: Iterable[Trial]) -> list[Capacity]:
             best = per_repeat[trial.repeat]
             per_repeat[trial.repeat] = max(best or 0.0, trial.offered_rate)
     return [summarise(*key, [per_repeat[r] for r in sorted(per_repeat)]) for key, per_repeat in groups.items()]
+
+
+def is_lower_bound(cap: Capacity, trials: Iterable[Trial]) -> bool:
+    """True when, in every repeat, no valid trial above the capacity missed the SLO: the search ran out of steps
+    while everything passed, or the rates above were invalid (the load generator gave out first). Either way the
+    service's capacity is at least this.
+    """
+    key = (cap.framework, cap.profile, cap.workload, cap.workers)
+    tried = [t for t in trials if t.scenario == "constant" and (t.framework, t.profile, t.workload, t.workers) == key]
+    if not tried or cap.median is None or not cap.median:
+        return False
+    for repeat, found in enumerate(cap.per_repeat, start=1):
+        above = [t for t in tried if t.repeat == repeat and (t.offered_rate or 0) > (found or 0)]
+        if any(t.valid and not t.slo_met for t in above):
+            return False
+    return True

@@ -33,7 +33,9 @@ def run(capacities: dict[tuple[str, str, str, int], list[float]], run_id: str = 
                         framework, profile, workload, rate, rate, 0.02 + 0.07 * fraction, workers=workers, repeat=repeat
                     )
                 )
-            trials.append(trial(framework, profile, workload, capacity * 1.3, capacity * 1.05, 0.4, workers=workers, repeat=repeat,
+            # above the capacity: a valid SLO miss, and higher still a rate the generator could not send
+            trials.append(trial(framework, profile, workload, capacity * 1.3, capacity * 1.05, 0.4, workers=workers, repeat=repeat))  # fmt: skip
+            trials.append(trial(framework, profile, workload, capacity * 2, capacity * 1.1, 0.05, workers=workers, repeat=repeat,
                                 valid=False, reasons=["load generator saturated: k6 could not start 12 iterations on time"]))  # fmt: skip
         caps.append(summarise(framework, profile, workload, workers, list(per_repeat)))
     environment = {"python": "3.11.7", "cpu_model": "Test CPU", "cores": 2, "k6": "k6 v1.8.1",

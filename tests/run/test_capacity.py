@@ -41,3 +41,19 @@ def test_summary_has_median_spread_and_cv() -> None:
 def test_a_repeat_without_a_passing_rate_counts_as_zero() -> None:
     cap = summarise("flask", "gunicorn-sync", "io", 1, [None, 100.0])
     assert cap.low == 0.0 and cap.high == 100.0
+
+
+def test_a_capacity_where_every_rate_passed_is_a_lower_bound() -> None:
+    from observatory.run.capacity import from_trials, is_lower_bound
+    from tests.report.factories import trial
+
+    climbing = [trial("fastapi", "uvicorn", "io", rate, rate, 0.015) for rate in (1000, 1300, 1600)]
+    (cap,) = from_trials(climbing)
+    assert cap.median == 1600 and is_lower_bound(cap, climbing)
+    with_a_failure = [*climbing, trial("fastapi", "uvicorn", "io", 2000, 1900, 0.4)]
+    (cap,) = from_trials(with_a_failure)
+    assert cap.median == 1600 and not is_lower_bound(cap, with_a_failure)
+    # an invalid trial above (the generator gave out) does not say where the service stops: still a lower bound
+    saturated = [*climbing, trial("fastapi", "uvicorn", "io", 2000, 1500, 0.01, valid=False, reasons=["saturated"])]
+    (cap,) = from_trials(saturated)
+    assert is_lower_bound(cap, saturated)
