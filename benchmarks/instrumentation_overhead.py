@@ -91,7 +91,7 @@ def measure(
     failed = outcome.metric("http_req_failed", "rate")
     if failed > 0:
         raise ObservatoryError(f"{name} {workload}: {failed:.1%} of requests failed; see {work / 'k6.log'}")
-    return count / args.duration, outcome.cpu_seconds / outcome.wall_seconds / len(args.load_cores)
+    return count / args.duration, outcome.busy_cores / len(args.load_cores)
 
 
 def parse() -> argparse.Namespace:

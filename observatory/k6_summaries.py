@@ -50,8 +50,8 @@ def read_summaries(folder: Path) -> list[tuple[Path, dict]]:
     return found
 
 
-def trial_from_summary(path: Path, data: dict, repeat: int = 1) -> tuple[Trial, Slo]:
-    """One trial, judged like a local one, from one summary."""
+def trial_from_summary(path: Path, data: dict) -> tuple[Trial, Slo]:
+    """One trial, judged like a local one, from one summary (each scheduled run is one repeat)."""
     asked = data["observatory"]
     duration = _seconds(asked["duration"])
     ended = datetime.fromtimestamp(path.stat().st_mtime, UTC)
@@ -61,7 +61,7 @@ def trial_from_summary(path: Path, data: dict, repeat: int = 1) -> tuple[Trial, 
         profile=asked["profile"],
         workload=asked["workload"],
         workers=int(asked.get("workers") or 1),
-        repeat=repeat,
+        repeat=1,
         scenario=asked["scenario"],
         offered_rate=asked.get("rate"),
         vus=asked.get("vus"),

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from observatory.errors import ObservatoryError
+
+if TYPE_CHECKING:
+    from observatory.run.plan import RunOptions
 
 DEFAULT_WORKLOADS = "json,db,io,cpu"
 
@@ -74,7 +78,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     command.set_defaults(handler=handle)
 
 
-def options_from(args: argparse.Namespace) -> object:
+def options_from(args: argparse.Namespace) -> RunOptions:
     """RunOptions from the parsed command line, or an ObservatoryError for bad values."""
     import random
 

@@ -14,7 +14,7 @@ class CapacityRow:
 
     capacity: Capacity
     tied_with_best: bool
-    lower_bound: bool = False  # every rate tried passed: the capacity is at least this
+    lower_bound: bool = False  # no valid trial above it missed the SLO: the capacity is at least this
 
     def note(self) -> str:
         """Ties and lower bounds, in words."""

@@ -86,6 +86,13 @@ class K6Outcome:
     cpu_seconds: float
     load_cpu_cores: float | None = None  # cores k6 kept busy while the load ran (its start-up left out)
 
+    @property
+    def busy_cores(self) -> float:
+        """Cores k6 kept busy under load; for runs too short to sample, its whole-life average (an underestimate)."""
+        if self.load_cpu_cores is not None:
+            return self.load_cpu_cores
+        return self.cpu_seconds / self.wall_seconds if self.wall_seconds else 0.0
+
     def metric(self, name: str, key: str, default: float = 0.0) -> float:
         """A value from the summary, e.g. metric("http_reqs", "count"), from the scenario's sub-metric when there is one.
 
@@ -129,10 +136,11 @@ def run_k6(
     process = OwnedProcess("k6", argv, env=env, log_path=log_path, cores=cores, cwd=tools.ROOT)
     samples: list[tuple[float, float]] = []
     with process:
+        watched = _watch(process.pid)
         while process.alive():
             if time.monotonic() - started > limit:
                 raise ObservatoryError(f"k6 ran past {limit:.0f}s and was stopped: {process.log_tail()}")
-            _sample_cpu(process.pid, samples)
+            _sample_cpu(watched, samples)
             time.sleep(0.05)
         code = process.exit_code() or 0
     wall = time.monotonic() - started
@@ -153,14 +161,21 @@ def run_k6(
     )
 
 
-def _sample_cpu(pid: int, samples: list[tuple[float, float]]) -> None:
+def _watch(pid: int) -> psutil.Process | None:
+    try:
+        return psutil.Process(pid)
+    except psutil.Error:
+        return None
+
+
+def _sample_cpu(watched: psutil.Process | None, samples: list[tuple[float, float]]) -> None:
     """Append (time, CPU seconds so far) of the k6 process, every 0.2 s at most."""
     now = time.monotonic()
-    if samples and now - samples[-1][0] < 0.2:
+    if watched is None or (samples and now - samples[-1][0] < 0.2):
         return
     try:
-        times = psutil.Process(pid).cpu_times()
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        times = watched.cpu_times()
+    except psutil.Error:
         return
     samples.append((now, times.user + times.system))
 

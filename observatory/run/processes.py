@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 from observatory.errors import ObservatoryError
 
@@ -40,7 +41,7 @@ class OwnedProcess:
         self.cwd = cwd
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
-        self._log = None
+        self._log: BinaryIO | None = None
 
     def start(self) -> OwnedProcess:
         """Start the process, its output going to the log file (or discarded)."""

@@ -158,10 +158,7 @@ def record_client_side(trial: Trial, outcome: K6Outcome, duration_s: float, k6_c
         max=_ms(outcome, "max"),
     )
     if k6_cores is not None:
-        busy = outcome.load_cpu_cores
-        if busy is None:  # too short to sample: the whole-life average, an underestimate
-            busy = outcome.cpu_seconds / outcome.wall_seconds
-        trial.k6_cpu_utilisation = busy / max(1, k6_cores)
+        trial.k6_cpu_utilisation = outcome.busy_cores / max(1, k6_cores)
 
 
 def _server_side(
