@@ -7,10 +7,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from observatory.cli import compare, doctor, import_k6, report, run
+from observatory.cli import compare, doctor, import_k6, report, run, size
 from observatory.errors import ObservatoryError
 
-COMMANDS = (run, doctor, report, compare, import_k6)
+COMMANDS = (run, doctor, report, compare, import_k6, size)
 
 
 def parser() -> argparse.ArgumentParser:
