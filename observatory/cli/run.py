@@ -24,6 +24,10 @@ def _ints(raw: str) -> list[int]:
     return values
 
 
+def _workers(raw: str) -> list[int] | str:
+    return "auto" if raw.strip() == "auto" else _ints(raw)
+
+
 def _positive(raw: str) -> float:
     try:
         value = float(raw)
@@ -61,7 +65,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     command.add_argument("--size", default="quick", choices=list(SIZES), help=f"run size ({sizes})")
     command.add_argument("--repeats", type=int, default=1, help="repeats of every block, in shuffled order")
-    command.add_argument("--workers", type=_ints, default=[1], help="worker counts to run, e.g. 1,2,4 for scaling")
+    command.add_argument(
+        "--workers", type=_workers, default=[1],
+        help="worker counts to run, e.g. 1,2,4 for a scaling curve, or auto: 1, 2, 4... up to the cores pinned to "
+        "the services (half the machine; the other half runs k6 and Prometheus). Counts above those cores are refused",
+    )  # fmt: skip
     command.add_argument("--slo-p99-ms", type=_positive, default=100.0, help="SLO: client-side p99 latency bound")
     command.add_argument("--slo-error-rate", type=float, default=0.01, help="SLO: highest share of failed requests")
     command.add_argument(
@@ -117,13 +125,25 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         workloads=workloads,
         size=SIZES[args.size],
         repeats=args.repeats,
-        workers=args.workers,
+        workers=_worker_counts(args.workers),
         slo=Slo(p99_ms=args.slo_p99_ms, error_rate=args.slo_error_rate),
         output=args.output.resolve(),  # child processes (Prometheus, k6) have their own working folders
         instrumentation=args.instrumentation,
         seed=args.seed if args.seed is not None else random.SystemRandom().randrange(2**31),
         database_url=args.database_url,
     )
+
+
+def _worker_counts(requested: list[int] | str) -> list[int]:
+    import os
+
+    from observatory.run.plan import pin_cores, worker_counts
+
+    available = sorted(os.sched_getaffinity(0))
+    try:
+        return worker_counts(requested, len(pin_cores(available).service), len(available))
+    except ValueError as error:
+        raise ObservatoryError(str(error)) from None
 
 
 def _split_key(key: str) -> tuple[str, str]:

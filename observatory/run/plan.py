@@ -90,3 +90,24 @@ def trials_in(block_count: int, size: RunSize) -> int:
 # The profile each framework runs under unless --profiles says otherwise: what the article compares.
 DEFAULT_PROFILES = {"fastapi": "uvicorn", "flask": "gunicorn-sync", "django": "gunicorn-sync"}
 BASELINE_PROFILES = {"baseline-asgi": "uvicorn", "baseline-wsgi": "gunicorn-sync"}
+
+
+def worker_counts(requested: list[int] | str, service_cores: int, total_cores: int) -> list[int]:
+    """The worker counts to run: `auto` is 1, 2, 4... up to the services' pinned cores; more than those is refused.
+
+    A worker beyond the service's cores only shares a core with another, so the curve would measure the machine, not
+    the framework; and it may not take the load generator's cores, which would make k6 compete with the service.
+    """
+    if requested == "auto":
+        return [2**i for i in range(service_cores.bit_length()) if 2**i <= service_cores]
+    counts = sorted(set(requested))
+    over = [n for n in counts if n > service_cores]
+    if over:
+        larger = 2 * max(over)
+        raise ValueError(
+            f"--workers {','.join(map(str, over))} exceeds the {service_cores} core(s) pinned to the services on this "
+            f"{total_cores}-core machine (the rest run k6 and Prometheus); use --workers "
+            f"{','.join(str(n) for n in counts if n <= service_cores) or '1'} here, or run on a machine with "
+            f"{larger} or more cores"
+        )
+    return counts
