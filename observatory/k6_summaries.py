@@ -1,4 +1,7 @@
-"""Runs rebuilt from k6 summaries alone: how the cluster's benchmarks become results that `compare` can read.
+"""k6 summaries read as data: the client-side figures of a trial, and whole runs rebuilt from summaries alone.
+
+`record_client_side` is the one reader of a summary's figures, for local trials and imported ones alike.
+Runs rebuilt from summaries are how the cluster's benchmarks become results that `compare` can read.
 
 The cluster's k6 pods write one summary per benchmark (loadtests/lib/summary.js), each carrying what was asked
 (`observatory`: framework, profile, workload, scenario, rate, SLO, run) beside what k6 measured. A summary becomes
@@ -10,15 +13,16 @@ check) is not in a summary: it is in the cluster's Prometheus, under the same `t
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from observatory.errors import ObservatoryError
-from observatory.results import Run, Trial
-from observatory.run import capacity
-from observatory.run.k6 import K6Outcome
-from observatory.run.trial import Slo, judge, record_client_side
+from observatory.judging import Slo, from_trials, judge
+from observatory.results import Latency, Run, Trial
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -29,6 +33,60 @@ def _seconds(duration: str) -> float:
     if not match:
         raise ValueError(f"unreadable duration {duration!r}")
     return float(match.group(1)) * _SECONDS[match.group(2)]
+
+
+def metric(summary: dict[str, Any], name: str, key: str, default: float = 0.0) -> float:
+    """A value from a summary, e.g. metric(s, "http_reqs", "count"), from the scenario's sub-metric when there is one.
+
+    benchmark.js sets thresholds on `name{scenario:...}`, which keeps setup()'s readiness request out.
+    """
+    metrics = summary.get("metrics", {})
+    scenario = next((k for k in metrics if k.startswith(f"{name}{{scenario:")), name)
+    values = metrics.get(scenario, {}).get("values", {})
+    value = values.get(key, default)
+    return default if value is None else float(value)
+
+
+def _groups(group: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield group
+    children = group.get("groups") or []
+    for child in children.values() if isinstance(children, dict) else children:
+        yield from _groups(child)
+
+
+def check_failures(summary: dict[str, Any]) -> dict[str, int]:
+    """Failures per check name over every group (k6 lists checks under root_group, as a list or a mapping)."""
+    failures: dict[str, int] = {}
+    for group in _groups(summary.get("root_group") or {}):
+        checks = group.get("checks") or []
+        for check in checks.values() if isinstance(checks, dict) else checks:
+            name = str(check.get("name", "?"))
+            failures[name] = failures.get(name, 0) + int(check.get("fails") or 0)
+    return failures
+
+
+def _ms(summary: dict[str, Any], key: str) -> float | None:
+    value = metric(summary, "http_req_duration", key, default=float("nan"))
+    return None if math.isnan(value) else value / 1000.0
+
+
+def record_client_side(trial: Trial, summary: dict[str, Any], duration_s: float, k6_utilisation: float | None) -> None:
+    """Fill the trial's client-side figures from k6's summary, and k6's CPU share of its cores when known."""
+    trial.client_requests = int(metric(summary, "http_reqs", "count"))
+    trial.achieved_rate = trial.client_requests / duration_s
+    trial.errors = int(metric(summary, "http_req_failed", "passes"))
+    trial.error_rate = trial.errors / trial.client_requests if trial.client_requests else 0.0
+    trial.dropped_iterations = int(metric(summary, "dropped_iterations", "count"))
+    trial.check_failures = check_failures(summary)
+    trial.client_latency = Latency(
+        p50=_ms(summary, "p(50)") or _ms(summary, "med"),
+        p90=_ms(summary, "p(90)"),
+        p95=_ms(summary, "p(95)"),
+        p99=_ms(summary, "p(99)"),
+        max=_ms(summary, "max"),
+    )
+    if k6_utilisation is not None:
+        trial.k6_cpu_utilisation = k6_utilisation
 
 
 def read_summaries(folder: Path) -> list[tuple[Path, dict]]:
@@ -68,11 +126,11 @@ def trial_from_summary(path: Path, data: dict) -> tuple[Trial, Slo]:
         duration_s=duration,
         started_at="",
         ended_at=ended.isoformat(timespec="seconds"),
+        max_vus=asked.get("maxVus"),
     )
-    outcome = K6Outcome(exit_code=0, summary=data, wall_seconds=duration, cpu_seconds=0.0)
-    record_client_side(trial, outcome, duration, k6_cores=None)  # k6's CPU is not in its summary
+    record_client_side(trial, data, duration, k6_utilisation=None)  # k6's CPU is not in its summary
     slo = Slo(p99_ms=float(asked["sloP99Ms"]), error_rate=float(asked["sloErrorRate"]))
-    judge(trial, slo, asked.get("maxVus"))
+    judge(trial, slo)
     return trial, slo
 
 
@@ -111,7 +169,7 @@ def runs_from_summaries(folder: Path) -> list[Run]:
                 settings={"imported_from": str(folder.resolve())},
                 slo={"p99_ms": p99_ms, "error_rate": error_rate},
                 trials=trials,
-                capacity=capacity.from_trials(trials),
+                capacity=from_trials(trials),
             )
         )
     return runs

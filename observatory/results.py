@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: errors above the bound are an SLO miss; capacities carry bounds and resolution
 RESULTS_FILE = "results.json"
 
 
@@ -57,14 +57,22 @@ class Trial:
     peak_rss_bytes: float | None = None
     peak_pss_bytes: float | None = None
     k6_cpu_utilisation: float | None = None  # k6's CPU seconds per second over its cores' capacity, 0..1
+    max_vus: int | None = None  # the VUs k6 could use (open model)
+    check_failures: dict[str, int] = field(default_factory=dict)  # k6 check name -> failures
+    attempt: int = 1  # 2 and more: a retry of an invalid trial, or a confirmation of a pass
     slo_met: bool = False
+    slo_misses: list[str] = field(default_factory=list)  # why it missed the SLO (observatory.judging.trial)
     valid: bool = True
     invalid_reasons: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Capacity:
-    """The highest arrival rate that met the SLO, per repeat, with its median and spread."""
+    """The highest arrival rate that met the SLO, per finished repeat, with its median, spread and bounds.
+
+    Judged by observatory.judging.capacity; the report, the table, compare and the trends dashboard read these
+    fields rather than recomputing them.
+    """
 
     framework: str
     profile: str
@@ -75,6 +83,27 @@ class Capacity:
     low: float | None
     high: float | None
     cv: float | None  # coefficient of variation over repeats (stdev / mean)
+    lower_bound: bool = False  # "≥": some repeat found no rate above it that missed the SLO
+    lower_bound_reason: str | None = None  # "load generator" or "out of steps: every rate tried passed"
+    resolution: float | None = None  # req/s: the widest gap between a repeat's best pass and its lowest miss
+    unfinished_repeats: int = 0  # repeats whose search was stopped, left out of the figures above
+    p99_at_capacity: float | None = None  # seconds, client side: median over repeats of the p99 at their capacity
+    cpu_seconds_per_1k: float | None = None  # service CPU seconds per 1,000 requests at capacity (median over repeats)
+    peak_rss_bytes: float | None = None  # the service's peak resident memory over its valid trials of this workload
+
+
+@dataclass
+class Search:
+    """One repeat's capacity search for one configuration: where it started and whether it finished."""
+
+    framework: str
+    profile: str
+    workload: str
+    workers: int
+    repeat: int
+    probe_rps: float
+    rates_tried: list[float] = field(default_factory=list)
+    finished: bool = False
 
 
 @dataclass
@@ -91,6 +120,7 @@ class Run:
     slo: dict[str, float]
     trials: list[Trial] = field(default_factory=list)
     capacity: list[Capacity] = field(default_factory=list)
+    searches: list[Search] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -111,8 +141,13 @@ class Run:
             for t in data.get("trials", [])
         ]
         capacity = [Capacity(**c) for c in data.get("capacity", [])]
-        fields = {k: v for k, v in data.items() if k not in ("trials", "capacity")}
-        return cls(**fields, trials=trials, capacity=capacity)
+        searches = [Search(**s) for s in data.get("searches", [])]
+        fields = {k: v for k, v in data.items() if k not in ("trials", "capacity", "searches")}
+        return cls(**fields, trials=trials, capacity=capacity, searches=searches)
+
+    def finished_searches(self) -> set[tuple[tuple[str, str, str, int], int]]:
+        """(configuration, repeat) of every search that ran to its end."""
+        return {((s.framework, s.profile, s.workload, s.workers), s.repeat) for s in self.searches if s.finished}
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -13,8 +13,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="turn k6 summaries (the cluster's scheduled runs) into results folders",
         description="Read every k6 summary written by loadtests/benchmark.js under SUMMARIES (for instance the "
         "cluster's results volume, copied out with kubectl cp: charts/README.md) and write one "
-        "OUTPUT/<run-id>/results.json per run id. Each summary becomes a trial judged like a local one; a run's "
-        "capacity is the highest constant rate that met the SLO. Client side only: the service side of a cluster "
+        "OUTPUT/<run-id>/results.json per run id. Each summary becomes a trial judged like a local one "
+        "(observatory.judging); a run's capacity is the highest constant rate that met the SLO, '≥' when no valid "
+        "rate above it missed. Client side only: the service side of a cluster "
         "run is in the cluster's Prometheus. Then `observatory compare OUTPUT/<old> OUTPUT/<new>`.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -26,12 +27,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Write one results.json per run found; print where."""
     from observatory.k6_summaries import runs_from_summaries
+    from observatory.report.tables import capacity_text
     from observatory.results import save
 
     for run in runs_from_summaries(args.summaries):
         path = save(run, args.output / run.run_id)
         found = ", ".join(
-            f"{c.framework}/{c.profile} {c.workload} {c.median:,.0f} req/s"
+            f"{c.framework}/{c.profile} {c.workload} {capacity_text(c)} req/s"
             if c.median
             else f"{c.framework} {c.workload} none"
             for c in run.capacity

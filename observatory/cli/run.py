@@ -90,9 +90,9 @@ def options_from(args: argparse.Namespace) -> RunOptions:
     """RunOptions from the parsed command line, or an ObservatoryError for bad values."""
     import random
 
+    from observatory.judging import Slo
     from observatory.run.plan import BASELINE_PROFILES, DEFAULT_PROFILES, RunOptions
     from observatory.run.sizes import SIZES
-    from observatory.run.trial import Slo
     from observatory.workloads import parse_workloads
     from service_common.profiles import ProfileError, all_profiles, find_profile
 

@@ -1,14 +1,14 @@
-"""The table `observatory run` prints at the end: capacity with its spread, and what it cost."""
+"""The table `observatory run` prints at the end: capacity with its bounds, spread and resolution, and its cost."""
 
 from __future__ import annotations
-
-import statistics
 
 from rich.console import Console
 from rich.table import Table
 
+from observatory.judging.capacity import key_of
+from observatory.judging.trial import GENERATOR
+from observatory.report.tables import capacity_text
 from observatory.results import Run
-from observatory.run import capacity
 
 
 def _fmt(value: float | None, scale: float = 1.0, digits: int = 0) -> str:
@@ -16,42 +16,46 @@ def _fmt(value: float | None, scale: float = 1.0, digits: int = 0) -> str:
 
 
 def summary_table(run: Run) -> Table:
-    """One row per framework, profile, workload and worker count."""
+    """One row per framework, profile, workload and worker count; every figure is the capacity's own."""
     table = Table(
         title=f"Capacity at p99 ≤ {run.slo['p99_ms']:g} ms, errors ≤ {run.slo['error_rate']:.1%} ({run.status} run {run.run_id})"
     )
-    for header in ("framework", "profile", "workload", "workers", "capacity req/s", "range", "CV",
-                   "p99 ms at cap.", "CPU s / 1k req", "peak RSS MiB", "invalid trials"):  # fmt: skip
+    for header in ("framework", "profile", "workload", "workers", "capacity req/s", "resolution", "range", "CV",
+                   "p99 ms at cap.", "CPU s / 1k req at cap.", "peak RSS MiB", "invalid trials"):  # fmt: skip
         table.add_column(header, justify="right" if header not in ("framework", "profile", "workload") else "left")
+    notes = set()
     for cap in sorted(run.capacity, key=lambda c: (c.workload, -(c.median or 0))):
-        trials = [
-            t for t in run.trials
-            if (t.framework, t.profile, t.workload, t.workers) == (cap.framework, cap.profile, cap.workload, cap.workers)
-        ]  # fmt: skip
-        at_capacity = [t for t in trials if t.scenario == "constant" and t.slo_met and t.offered_rate == cap.median]
-        p99 = (
-            statistics.median([t.client_latency.p99 for t in at_capacity if t.client_latency.p99 is not None] or [0])
-            or None
-        )
-        cpu = [t.cpu_seconds_per_1k for t in trials if t.valid and t.cpu_seconds_per_1k is not None]
-        rss = [t.peak_rss_bytes for t in trials if t.peak_rss_bytes is not None]
+        trials = [t for t in run.trials if key_of(t) == key_of(cap)]
+        value = capacity_text(cap)
+        if cap.lower_bound:
+            reason = "generator" if cap.lower_bound_reason == GENERATOR else "steps"
+            value += f" ({reason})"
+            notes.add(reason)
+        if cap.unfinished_repeats:
+            notes.add("unfinished")
         table.add_row(
             cap.framework,
             cap.profile,
             cap.workload,
             str(cap.workers),
-            ("≥ " if capacity.is_lower_bound(cap, run.trials) else "") + _fmt(cap.median),
-            f"{_fmt(cap.low)}–{_fmt(cap.high)}" if len(cap.per_repeat) > 1 else "1 repeat",
+            value,
+            "–" if cap.resolution is None or not cap.median else f"{cap.resolution / cap.median:.0%}",
+            (f"{_fmt(cap.low)}–{_fmt(cap.high)}" if len(cap.per_repeat) > 1 else "1 repeat")
+            + (f" ({cap.unfinished_repeats} unfinished left out)" if cap.unfinished_repeats else ""),
             "–" if cap.cv is None else f"{cap.cv:.1%}",
-            _fmt(p99, 1000, 1),
-            _fmt(statistics.median(cpu) if cpu else None, 1, 3),
-            _fmt(max(rss) if rss else None, 1 / 2**20, 0),
+            _fmt(cap.p99_at_capacity, 1000, 1),
+            _fmt(cap.cpu_seconds_per_1k, 1, 3),
+            _fmt(cap.peak_rss_bytes, 1 / 2**20, 0),
             str(sum(not t.valid for t in trials)),
         )
-    table.caption = (
-        "≥: no valid trial above it missed the SLO (out of steps, or the generator gave out first): "
-        "the capacity is at least this. A larger --size searches further."
-    )
+    caption = [
+        "≥: the capacity is at least this. (generator): the load generator ran out first, no valid trial above it "
+        "missed the SLO; (steps): every rate tried passed, a larger --size searches further.",
+        "resolution: the widest gap between a passing rate and the lowest failing rate above it, as a share of the capacity.",
+    ]
+    if "unfinished" in notes:
+        caption.append("Repeats whose search was stopped are left out of the capacity, its range and CV.")
+    table.caption = "\n".join(caption)
     return table
 
 

@@ -20,10 +20,8 @@ def render_markdown(run: Run) -> str:
     ]
     for row in capacity_rows(run):
         c = row.capacity
-        median = "–" if c.median is None else f"{'≥ ' if row.lower_bound else ''}{c.median:,.0f}"
-        note = row.note()
         lines.append(
-            f"| {c.workload} | {c.framework} | {c.profile} | {c.workers} | {median} | {row.spread()} | {note} |"
+            f"| {c.workload} | {c.framework} | {c.profile} | {c.workers} | {row.value()} | {row.spread()} | {row.note()} |"
         )
     lines += ["", "| the article says | verdict | measured |", "|---|---|---|"]
     lines += [f"| {v.claim} | **{v.verdict}** | {v.measured} |" for v in judge_claims(run)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from observatory.judging.trial import GENERATOR
 from observatory.results import Capacity, Run
-from observatory.run.capacity import is_lower_bound
 
 
 @dataclass(frozen=True)
@@ -14,15 +14,28 @@ class CapacityRow:
 
     capacity: Capacity
     tied_with_best: bool
-    lower_bound: bool = False  # no valid trial above it missed the SLO: the capacity is at least this
+
+    @property
+    def lower_bound(self) -> bool:
+        """The capacity is at least this (observatory.judging.capacity)."""
+        return self.capacity.lower_bound
+
+    def value(self) -> str:
+        """`≥ 1,200`, `1,200` or `–`."""
+        return capacity_text(self.capacity)
 
     def note(self) -> str:
-        """Ties and lower bounds, in words."""
+        """Ties, lower bounds, resolution and left-out repeats, in words."""
+        c = self.capacity
         notes = []
         if self.tied_with_best:
             notes.append("tie with the best (ranges overlap)")
-        if self.lower_bound:
-            notes.append("at least this: no valid trial above it missed the SLO")
+        if c.lower_bound:
+            notes.append(f"at least this: {lower_bound_words(c)}")
+        if c.resolution is not None and c.median:
+            notes.append(f"resolution {c.resolution:,.0f} req/s ({c.resolution / c.median:.0%})")
+        if c.unfinished_repeats:
+            notes.append(f"{c.unfinished_repeats} unfinished repeat(s) left out")
         return "; ".join(notes)
 
     def spread(self) -> str:
@@ -34,6 +47,20 @@ class CapacityRow:
         return f"{c.low:,.0f}–{c.high:,.0f}{cv}"
 
 
+def capacity_text(c: Capacity) -> str:
+    """A capacity as published: `≥ 1,200` when only a lower bound, `–` when not measured."""
+    if c.median is None:
+        return "–"
+    return f"{'≥ ' if c.lower_bound else ''}{c.median:,.0f}"
+
+
+def lower_bound_words(c: Capacity) -> str:
+    """Why a capacity is only a lower bound."""
+    if c.lower_bound_reason == GENERATOR:
+        return "the load generator ran out first (no valid trial above it missed the SLO)"
+    return "every rate tried passed; a larger --size searches further"
+
+
 def capacity_rows(run: Run) -> list[CapacityRow]:
     """Capacities by workload then rank; ties are ranges that overlap the best one's."""
     rows = []
@@ -42,7 +69,7 @@ def capacity_rows(run: Run) -> list[CapacityRow]:
         best = ranked[0]
         for cap in ranked:
             tied = cap is not best and len(cap.per_repeat) > 1 and (cap.high or 0) >= (best.low or 0)
-            rows.append(CapacityRow(cap, tied, is_lower_bound(cap, run.trials)))
+            rows.append(CapacityRow(cap, tied))
     return rows
 
 

@@ -13,13 +13,14 @@ from typing import Any
 
 import psutil
 
-from observatory import tools
+from observatory import k6_summaries, tools
 from observatory.errors import ObservatoryError
 from observatory.run.processes import OwnedProcess
 
 SCRIPT = tools.ROOT / "loadtests" / "benchmark.js"
 PUBLISH_SCRIPT = tools.ROOT / "loadtests" / "publish-capacity.js"
 THRESHOLDS_FAILED = 99
+WARMUP = "warmup"  # the warm-up scenario's name in benchmark.js (lib/scenarios.js)
 
 # k6's Go garbage collector, left at its default, adds its pauses to the client-side latency: on 2 cores,
 # fastapi json at 4,200 req/s (430 VUs) measured p99 104 ms with Go's default collector and 5.5 ms with collection
@@ -50,6 +51,8 @@ class K6Settings:
     max_vus: int | None = None
     slo_p99_ms: float = 100.0
     slo_error_rate: float = 0.01
+    warmup_s: float = 0.0  # `constant` only: unmeasured load at the same rate first, in the same k6 process
+    checks: str = "body"  # CHECKS: body, status or none
     workload_env: dict[str, str] = field(default_factory=dict)
 
     def env(self, summary_path: Path) -> dict[str, str]:
@@ -64,6 +67,8 @@ class K6Settings:
             "PROFILE": self.profile,
             "WORKERS": self.workers,
             "DURATION": f"{self.duration_s:g}s",
+            "WARMUP": f"{self.warmup_s:g}s" if self.warmup_s > 0 and self.scenario == "constant" else None,
+            "CHECKS": self.checks,
             "RATE": None if self.rate is None else f"{self.rate:g}",
             "VUS": self.vus,
             "PRE_VUS": self.pre_vus,
@@ -94,15 +99,8 @@ class K6Outcome:
         return self.cpu_seconds / self.wall_seconds if self.wall_seconds else 0.0
 
     def metric(self, name: str, key: str, default: float = 0.0) -> float:
-        """A value from the summary, e.g. metric("http_reqs", "count"), from the scenario's sub-metric when there is one.
-
-        benchmark.js sets thresholds on `name{scenario:...}`, which keeps setup()'s readiness request out.
-        """
-        metrics = self.summary.get("metrics", {})
-        scenario = next((k for k in metrics if k.startswith(f"{name}{{scenario:")), name)
-        values = metrics.get(scenario, {}).get("values", {})
-        value = values.get(key, default)
-        return default if value is None else float(value)
+        """A value from the summary, e.g. metric("http_reqs", "count") (observatory.k6_summaries.metric)."""
+        return k6_summaries.metric(self.summary, name, key, default)
 
 
 def run_k6(
@@ -130,7 +128,7 @@ def run_k6(
             K6_PROMETHEUS_RW_PUSH_INTERVAL="1s",
         )
     argv.append(str(SCRIPT))
-    limit = timeout_s if timeout_s is not None else settings.duration_s + 60
+    limit = timeout_s if timeout_s is not None else settings.warmup_s + settings.duration_s + 60
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     process = OwnedProcess("k6", argv, env=env, log_path=log_path, cores=cores, cwd=tools.ROOT)

@@ -7,8 +7,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from observatory.judging import Slo
 from observatory.run.sizes import RunSize
-from observatory.run.trial import Slo
 from observatory.workloads import Workload
 from service_common.profiles import Profile
 

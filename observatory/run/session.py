@@ -11,17 +11,21 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from observatory.errors import ObservatoryError
-from observatory.results import Run, Trial, save
-from observatory.run import capacity
+from observatory.judging import PASS, from_trials, rate_verdict
+from observatory.results import Run, Search, Trial, save
 from observatory.run.environment import describe
 from observatory.run.k6 import publish_capacity, run_k6
 from observatory.run.plan import Block, Pinning, RunOptions, blocks, pin_cores
 from observatory.run.prometheus import SCRAPE_INTERVAL_SECONDS, LocalPrometheus, ScrapeTarget
+from observatory.run.search import search
 from observatory.run.service import ServiceProcess
 from observatory.run.trial import TrialContext, TrialSpec, k6_settings, run_trial
 
 TrialStarted = Callable[[TrialSpec], None]
 TrialDone = Callable[[Trial], None]
+
+# An invalid trial is run once more before the search counts its rate as a failure.
+INVALID_RETRIES = 1
 
 
 def new_run_id() -> str:
@@ -112,19 +116,12 @@ class Session:
         return self.run
 
     def _capacity_rows(self) -> list[dict[str, object]]:
-        rows = []
-        for cap in self.run.capacity:
-            if cap.median is None:
-                continue
-            at_capacity = [
-                t.client_latency.p99 for t in self.run.trials
-                if (t.framework, t.profile, t.workload, t.workers) == (cap.framework, cap.profile, cap.workload, cap.workers)
-                and t.scenario == "constant" and t.slo_met and t.offered_rate == cap.median
-            ]  # fmt: skip
-            rows.append({"framework": cap.framework, "profile": cap.profile, "workload": cap.workload,
-                         "workers": cap.workers, "capacity_rps": cap.median,
-                         "p99_seconds": max((p for p in at_capacity if p is not None), default=None)})  # fmt: skip
-        return rows
+        return [
+            {"framework": c.framework, "profile": c.profile, "workload": c.workload, "workers": c.workers,
+             "capacity_rps": c.median, "p99_seconds": c.p99_at_capacity}
+            for c in self.run.capacity
+            if c.median is not None
+        ]  # fmt: skip
 
     def _service_for(self, block: Block) -> ServiceProcess:
         if self._service is not None and self._service_key == block.service_key:
@@ -219,12 +216,23 @@ class Session:
         probe = self._record(self._spec(block, "sweep", size.probe_s, vus=size.probe_vus), service)
         probe_rps = max(1.0, probe.achieved_rate)
 
-        def passes(rate: float) -> bool:
-            return self._record(self._spec(block, "constant", size.step_s, rate=rate), service).slo_met
+        record = Search(
+            block.profile.framework, block.profile.name, block.workload.name, block.workers, block.repeat, probe_rps
+        )
+        self.run.searches.append(record)
 
-        capacity.search(probe_rps, size.steps, passes)
+        def passes(rate: float) -> bool:
+            record.rates_tried.append(rate)
+            tried = [self._record(self._spec(block, "constant", size.step_s, rate=rate), service)]
+            while not tried[-1].valid and len(tried) <= INVALID_RETRIES:
+                tried.append(self._record(self._spec(block, "constant", size.step_s, rate=rate, attempt=len(tried) + 1), service))  # fmt: skip
+            return rate_verdict(tried) == PASS
+
+        search(probe_rps, size.steps, passes)
+        record.finished = True
+        save(self.run, self.run_dir)
         for vus in size.sweep_vus:
             self._record(self._spec(block, "sweep", size.sweep_s, vus=vus), service)
 
     def _summarise_capacity(self) -> None:
-        self.run.capacity = capacity.from_trials(self.run.trials)
+        self.run.capacity = from_trials(self.run.trials, self.run.finished_searches())

@@ -1,4 +1,5 @@
-"""One trial: a k6 run at one load level against one running service, measured on both sides and judged."""
+"""One trial: a k6 run at one load level against one running service, measured on both sides and judged
+(by observatory.judging)."""
 
 from __future__ import annotations
 
@@ -10,22 +11,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from observatory import queries
+from observatory.judging import Slo, judge
+from observatory.k6_summaries import record_client_side
 from observatory.results import Latency, Trial
-from observatory.run.k6 import K6Outcome, K6Settings, run_k6
+from observatory.run.k6 import K6Settings, run_k6
 from observatory.run.prometheus import SCRAPE_INTERVAL_SECONDS, LocalPrometheus
 from observatory.workloads import Workload
 
-SATURATED_K6_UTILISATION = 0.9
 MAX_VUS = 1000
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
-
-
-@dataclass(frozen=True)
-class Slo:
-    """The service-level objective a load level must meet."""
-
-    p99_ms: float = 100.0
-    error_rate: float = 0.01
 
 
 @dataclass(frozen=True)
@@ -41,12 +35,14 @@ class TrialSpec:
     duration_s: float
     rate: float | None = None
     vus: int | None = None
+    attempt: int = 1
 
     @property
     def trial_id(self) -> str:
         """A readable unique id, also used as k6's testid suffix."""
         level = f"r{self.rate:g}" if self.rate is not None else f"v{self.vus}"
-        return f"{self.framework}.{self.profile}.{self.workload.name}.w{self.workers}.{self.scenario}.{level}.n{self.repeat}"
+        again = f".a{self.attempt}" if self.attempt > 1 else ""
+        return f"{self.framework}.{self.profile}.{self.workload.name}.w{self.workers}.{self.scenario}.{level}.n{self.repeat}{again}"
 
 
 @dataclass(frozen=True)
@@ -130,35 +126,13 @@ def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = N
         duration_s=spec.duration_s,
         started_at=_iso(started),
         ended_at=_iso(ended),
+        max_vus=settings.max_vus,
+        attempt=spec.attempt,
     )
-    record_client_side(trial, outcome, spec.duration_s, len(context.k6_cores))
+    record_client_side(trial, outcome.summary, spec.duration_s, outcome.busy_cores / max(1, len(context.k6_cores)))
     if context.instrumented:
         _server_side(trial, prom, route, service, window, served_before, cpu_before)
-    judge(trial, context.slo, settings.max_vus)
-    return trial
-
-
-def _ms(outcome: K6Outcome, key: str) -> float | None:
-    value = outcome.metric("http_req_duration", key, default=float("nan"))
-    return None if math.isnan(value) else value / 1000.0
-
-
-def record_client_side(trial: Trial, outcome: K6Outcome, duration_s: float, k6_cores: int | None) -> None:
-    """Fill the trial's client-side figures from k6's summary (k6's CPU share when its cores are known)."""
-    trial.client_requests = int(outcome.metric("http_reqs", "count"))
-    trial.achieved_rate = trial.client_requests / duration_s
-    trial.errors = int(outcome.metric("http_req_failed", "passes"))
-    trial.error_rate = trial.errors / trial.client_requests if trial.client_requests else 0.0
-    trial.dropped_iterations = int(outcome.metric("dropped_iterations", "count"))
-    trial.client_latency = Latency(
-        p50=_ms(outcome, "p(50)") or _ms(outcome, "med"),
-        p90=_ms(outcome, "p(90)"),
-        p95=_ms(outcome, "p(95)"),
-        p99=_ms(outcome, "p(99)"),
-        max=_ms(outcome, "max"),
-    )
-    if k6_cores is not None:
-        trial.k6_cpu_utilisation = outcome.busy_cores / max(1, k6_cores)
+    return judge(trial, context.slo)
 
 
 def _server_side(
@@ -184,30 +158,3 @@ def _server_side(
             trial.cpu_seconds_per_1k = trial.cpu_seconds / trial.server_requests * 1000
     trial.peak_rss_bytes = prom.query_value(queries.peak_resident_memory(service, window))
     trial.peak_pss_bytes = prom.query_value(queries.peak_proportional_memory(service, window))
-
-
-def judge(trial: Trial, slo: Slo, max_vus: int | None) -> None:
-    """Mark the trial valid or invalid (with every reason) and say whether it met the SLO."""
-    reasons = []
-    p99 = trial.client_latency.p99
-    latency_ok = p99 is not None and p99 * 1000 <= slo.p99_ms
-    if trial.dropped_iterations and latency_ok:
-        # Responses were fast, yet k6 could not start iterations on time: the generator, not the service.
-        reasons.append(
-            f"load generator saturated: k6 could not start {trial.dropped_iterations} iterations on time "
-            f"(at most {max_vus} VUs) while p99 met the SLO"
-        )
-    if trial.k6_cpu_utilisation is not None and trial.k6_cpu_utilisation >= SATURATED_K6_UTILISATION:
-        reasons.append(f"load generator saturated: k6 used {trial.k6_cpu_utilisation:.0%} of its cores")
-    if trial.server_requests is not None and trial.server_requests != trial.client_requests:
-        reasons.append(
-            f"client and server counts disagree: k6 sent {trial.client_requests}, service counted {trial.server_requests}"
-        )
-    if trial.error_rate > slo.error_rate:
-        reasons.append(f"errors above the bound: {trial.error_rate:.2%} > {slo.error_rate:.2%}")
-    if trial.client_requests == 0:
-        reasons.append("no request completed")
-    trial.invalid_reasons = reasons
-    trial.valid = not reasons
-    # Dropped iterations with slow responses mean the service fell behind: a valid trial that misses the SLO.
-    trial.slo_met = trial.valid and latency_ok and trial.dropped_iterations == 0

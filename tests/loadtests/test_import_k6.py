@@ -46,6 +46,7 @@ def test_summaries_become_judged_trials_and_capacities(summaries: Path) -> None:
     assert "load generator saturated" in invalid.invalid_reasons[0]
     (capacity,) = night1.capacity
     assert (capacity.framework, capacity.workload, capacity.median) == ("baseline-asgi", "io", 60)
+    assert capacity.lower_bound and capacity.lower_bound_reason == "load generator"  # the 1,000 req/s trial
     assert all(t.server_requests is None and t.k6_cpu_utilisation is None for t in night1.trials)
     assert runs["night-2"].capacity[0].median == 0
     assert all(t.valid and not t.slo_met for t in runs["night-2"].trials)
@@ -55,7 +56,7 @@ def test_import_then_compare_flags_the_regression_and_report_renders(
     summaries: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["import-k6", str(summaries), "--output", str(tmp_path)]) == 0
-    assert "night-1/results.json: 3 trial(s); capacity baseline-asgi/uvicorn io 60 req/s" in capsys.readouterr().out
+    assert "night-1/results.json: 3 trial(s); capacity baseline-asgi/uvicorn io ≥ 60 req/s" in capsys.readouterr().out
     assert main(["compare", str(tmp_path / "night-1"), str(tmp_path / "night-2")]) == 1
     assert "regression" in capsys.readouterr().out
     assert main(["compare", str(tmp_path / "night-1"), str(tmp_path / "night-1")]) == 0

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from observatory.judging import Slo, from_trials, judge
 from observatory.results import Capacity, Latency, Run, Trial
-from observatory.run.capacity import summarise
 
 
 def trial(framework: str, profile: str, workload: str, rate: float, achieved: float, p99: float, *, workers: int = 1,
           repeat: int = 1, valid: bool = True, reasons: list[str] | None = None) -> Trial:  # fmt: skip
-    """A constant-rate trial; latency in seconds."""
-    return Trial(
+    """A constant-rate trial judged by the real rules; latency in seconds. Invalid ones: k6 saturated its core."""
+    made = Trial(
         trial_id=f"{framework}.{profile}.{workload}.w{workers}.constant.r{rate:g}.n{repeat}",
         framework=framework, profile=profile, workload=workload, workers=workers, repeat=repeat, scenario="constant",
         offered_rate=rate, vus=None, duration_s=10, started_at="2026-11-24T00:00:00+00:00", ended_at="2026-11-24T00:00:10+00:00",
@@ -17,13 +17,17 @@ def trial(framework: str, profile: str, workload: str, rate: float, achieved: fl
         client_latency=Latency(p50=p99 / 4, p90=p99 / 2, p95=p99 / 1.5, p99=p99, max=p99 * 2),
         server_latency=Latency(p50=p99 / 5, p90=p99 / 2.5, p95=p99 / 2, p99=p99 / 1.2),
         cpu_seconds=5.0, cpu_seconds_per_1k=1000 / max(achieved, 1), peak_rss_bytes=80 * 2**20, peak_pss_bytes=60 * 2**20,
-        k6_cpu_utilisation=0.3, slo_met=valid and p99 <= 0.1, valid=valid, invalid_reasons=reasons or [],
+        k6_cpu_utilisation=0.3 if valid else 0.95,
     )  # fmt: skip
+    judge(made, Slo())
+    if reasons:
+        made.invalid_reasons, made.valid, made.slo_met = reasons, False, False
+    return made
 
 
 def run(capacities: dict[tuple[str, str, str, int], list[float]], run_id: str = "synthetic") -> Run:
     """A run with the given capacities per (framework, profile, workload, workers) and repeat, and trials around them."""
-    trials, caps = [], []
+    trials = []
     for (framework, profile, workload, workers), per_repeat in capacities.items():
         for repeat, capacity in enumerate(per_repeat, start=1):
             for fraction in (0.5, 0.8, 1.0):
@@ -33,11 +37,11 @@ def run(capacities: dict[tuple[str, str, str, int], list[float]], run_id: str = 
                         framework, profile, workload, rate, rate, 0.02 + 0.07 * fraction, workers=workers, repeat=repeat
                     )
                 )
-            # above the capacity: a valid SLO miss, and higher still a rate the generator could not send
-            trials.append(trial(framework, profile, workload, capacity * 1.3, capacity * 1.05, 0.4, workers=workers, repeat=repeat))  # fmt: skip
+            # just above the capacity: a valid SLO miss, and higher still a rate the generator could not send
+            trials.append(trial(framework, profile, workload, capacity * 1.04, capacity * 1.02, 0.4, workers=workers, repeat=repeat))  # fmt: skip
             trials.append(trial(framework, profile, workload, capacity * 2, capacity * 1.1, 0.05, workers=workers, repeat=repeat,
                                 valid=False, reasons=["load generator saturated: k6 could not start 12 iterations on time"]))  # fmt: skip
-        caps.append(summarise(framework, profile, workload, workers, list(per_repeat)))
+    caps = from_trials(trials)
     environment = {"python": "3.11.7", "cpu_model": "Test CPU", "cores": 2, "k6": "k6 v1.8.1",
                    "pinning": {"service_cores": [0], "k6_and_prometheus_cores": [1]}}  # fmt: skip
     return Run(run_id, "2026-11-24T00:00:00+00:00", "2026-11-24T00:10:00+00:00", "complete", None, environment,

@@ -13,10 +13,11 @@ from pathlib import Path
 import psutil
 import pytest
 
+from observatory.judging import Slo
 from observatory.results import load
 from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
 from observatory.run.service import ServiceProcess
-from observatory.run.trial import Slo, TrialContext, TrialSpec, run_trial
+from observatory.run.trial import TrialContext, TrialSpec, run_trial
 from observatory.workloads import WORKLOADS
 from service_common.profiles import find_profile
 

@@ -6,9 +6,9 @@ import itertools
 import random
 from pathlib import Path
 
+from observatory.judging import Slo
 from observatory.run.plan import RunOptions, blocks, pin_cores
 from observatory.run.sizes import SIZES
-from observatory.run.trial import Slo
 from observatory.workloads import parse_workloads
 from service_common.profiles import find_profile
 

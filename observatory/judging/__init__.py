@@ -1,0 +1,26 @@
+"""What is true about a run: the SLO, each trial's verdict, and the capacity with its bounds and resolution.
+
+Pure rules over `observatory.results` data: no k6, psutil or Prometheus. `observatory run`, `import-k6`, the
+report and `compare` all judge through this package, so a rule changes in one place.
+"""
+
+from __future__ import annotations
+
+from observatory.judging.capacity import from_trials, is_lower_bound, repeat_outcomes, summarise
+from observatory.judging.slo import Slo
+from observatory.judging.trial import GUARDS, INVALID, MISS, PASS, judge, rate_verdict, slo_misses
+
+__all__ = [
+    "GUARDS",
+    "INVALID",
+    "MISS",
+    "PASS",
+    "Slo",
+    "from_trials",
+    "is_lower_bound",
+    "judge",
+    "rate_verdict",
+    "repeat_outcomes",
+    "slo_misses",
+    "summarise",
+]
