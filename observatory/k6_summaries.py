@@ -118,7 +118,9 @@ def trial_from_summary(path: Path, data: dict) -> tuple[Trial, Slo]:
         framework=asked["framework"],
         profile=asked["profile"],
         workload=asked["workload"],
-        workers=int(asked.get("workers") or 1),
+        # the cluster's replica sweep records its replica count (loadtests/publish-capacity.js): there, replicas are
+        # the scaling unit, so they stand where a local run's worker count stands
+        workers=int(asked.get("replicas") or asked.get("workers") or 1),
         repeat=1,
         scenario=asked["scenario"],
         offered_rate=asked.get("rate"),
@@ -138,6 +140,7 @@ def runs_from_summaries(folder: Path) -> list[Run]:
     """One run per `run` id found in the folder's summaries, trials in file order, capacities derived."""
     grouped: dict[str, list[tuple[Trial, Slo]]] = {}
     targets: dict[str, set[str]] = {}
+    units: dict[str, set[str]] = {}
     for path, data in read_summaries(folder):
         try:
             run_id = str(data["observatory"]["run"])
@@ -145,6 +148,7 @@ def runs_from_summaries(folder: Path) -> list[Run]:
         except (KeyError, TypeError, ValueError) as error:
             raise ObservatoryError(f"{path}: not a summary this version can read ({error})") from None
         targets.setdefault(run_id, set()).add(str(data["observatory"].get("baseUrl")))
+        units.setdefault(run_id, set()).add("replicas" if data["observatory"].get("replicas") else "workers")
     runs = []
     for run_id, judged in sorted(grouped.items()):
         trials = [trial for trial, _ in judged]
@@ -166,7 +170,7 @@ def runs_from_summaries(folder: Path) -> list[Run]:
                     "summaries": str(folder.resolve()),
                     "targets": sorted(targets[run_id]),
                 },
-                settings={"imported_from": str(folder.resolve())},
+                settings={"imported_from": str(folder.resolve()), "scaling_unit": "+".join(sorted(units[run_id]))},
                 slo={"p99_ms": p99_ms, "error_rate": error_rate},
                 trials=trials,
                 capacity=from_trials(trials),
