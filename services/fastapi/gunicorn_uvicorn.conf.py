@@ -2,4 +2,4 @@
 
 from service_common.gunicorn_profile import *  # noqa: F403
 
-worker_class = "uvicorn.workers.UvicornWorker"
+worker_class = "service_common.uvicorn_worker.GuardedUvicornWorker"  # uvicorn's worker, bounded request reads

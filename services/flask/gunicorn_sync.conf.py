@@ -2,4 +2,4 @@
 
 from service_common.gunicorn_profile import *  # noqa: F403
 
-worker_class = "sync"
+worker_class = "service_common.gunicorn_workers.GuardedSyncWorker"  # gunicorn's sync worker, bounded request reads

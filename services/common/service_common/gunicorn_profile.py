@@ -2,6 +2,8 @@
 
 Workers come from `WEB_CONCURRENCY` (default: the cores this process may run on); gthread profiles take
 their threads from `gthread_threads()` (`THREADS`, default 4). No access log; keep-alive on where the worker supports it.
+Every profile uses a guarded worker class (service_common.gunicorn_workers, service_common.uvicorn_worker): a
+request must arrive in full within REQUEST_READ_TIMEOUT seconds, and framing errors get the contract's body.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 from typing import Any
 
 from service_common.launch_env import default_workers
+from service_common.limits import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_REQUEST_LINE_BYTES
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", default_workers()))
@@ -22,7 +25,9 @@ timeout = 60
 graceful_timeout = 10
 preload_app = False  # tracing and database connections are set up in each worker, after fork
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else None)
-limit_request_line = 8190
+limit_request_line = MAX_REQUEST_LINE_BYTES  # longer: 414 with the contract's Error body (gunicorn_workers)
+limit_request_fields = MAX_HEADER_FIELDS  # more: 431
+limit_request_field_size = MAX_HEADER_FIELD_BYTES  # longer: 431
 
 
 def gthread_threads() -> int:

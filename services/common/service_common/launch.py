@@ -14,6 +14,13 @@ import shutil
 import sys
 from pathlib import Path
 
+from service_common.database_budget import (
+    ConnectionBudgetError,
+    check_connection_budget,
+    connections_per_worker,
+    pool_size,
+)
+from service_common.framing import FramingError, request_read_seconds
 from service_common.launch_env import default_workers
 from service_common.profiles import Profile, ProfileError, load_service
 from service_common.settings import SettingsError, data_dir, get_settings
@@ -88,12 +95,19 @@ def main(argv: list[str] | None = None) -> int:
             PORT=str(args.port),
             WEB_CONCURRENCY=str(args.workers),
         )
-        get_settings()
+        os.environ.setdefault("DB_POOL_SIZE", str(connections_per_worker(profile)))
+        request_read_seconds()
+        settings = get_settings()
+        if profile.needs_database:
+            try:
+                check_connection_budget(settings.database_url, args.workers, pool_size())
+            except ConnectionBudgetError as error:
+                raise ConnectionBudgetError(f"{profile.key}: {error}") from None
         data_dir().mkdir(parents=True, exist_ok=True)
         prepare_metrics_dir(profile, args.workers)
         initialise_database(profile)
         argv_server = server_argv(profile, args.host, args.port, args.workers)
-    except (ProfileError, SettingsError) as error:
+    except (ProfileError, SettingsError, ConnectionBudgetError, FramingError) as error:
         print(f"launch: {error}", file=sys.stderr)
         return 2
     sys.stdout.flush()

@@ -17,6 +17,14 @@ USER_EMAIL_MAX_LENGTH = 254
 MAX_BODY_BYTES = 16_384
 WORLD_ROWS = 10_000
 SEEDED_USERS = 100
+MAX_JSON_DEPTH = 32
+
+# What a server layer accepts before the framework runs (gunicorn's own limits; uvicorn profiles apply the same).
+MAX_REQUEST_LINE_BYTES = 8190
+MAX_HEADER_FIELDS = 100
+MAX_HEADER_FIELD_BYTES = 8190
+# A request (head and body) must arrive in full this many seconds after its first byte (env REQUEST_READ_TIMEOUT).
+REQUEST_READ_SECONDS = 10.0
 
 USER_NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 USER_EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from service_common.limits import SEEDED_USERS, WORLD_ROWS
 
 SEED = 20240101
+# After seeding users with explicit ids, PostgreSQL's sequence still starts at 1: the first insert would collide.
+RESET_USERS_SEQUENCE = "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))"
 
 FORTUNES: tuple[tuple[int, str], ...] = (
     (1, "fortune: No such file or directory"),

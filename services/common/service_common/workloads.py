@@ -5,16 +5,19 @@ from __future__ import annotations
 import random
 
 from service_common.limits import QUERIES_MAX, QUERIES_MIN, WORLD_ROWS
+from service_common.params import strict_int
 
 HELLO = "Hello, World!"
 ADDED_FORTUNE = "Additional fortune added at request time."
 
 
 def clamp_queries(raw: str | None) -> int:
-    """TechEmpower's rule: a missing or non-integer count is 1, anything else is clamped to 1..500."""
-    try:
-        count = int(raw) if raw is not None else QUERIES_MIN
-    except ValueError:
+    """TechEmpower's rule: a missing or non-integer count is 1, anything else is clamped to 1..500.
+
+    An integer is what `params.strict_int` accepts: `+2`, `2.0` or `٢` are not integers, so they count as 1.
+    """
+    count = strict_int(raw) if raw is not None else None
+    if count is None:
         return QUERIES_MIN
     return max(QUERIES_MIN, min(QUERIES_MAX, count))
 

@@ -32,7 +32,9 @@ def database(url: str) -> dict[str, Any]:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
+            # WSGI threads live on and keep one connection each; under ASGI every request has a new thread, so a
+            # kept connection would outlive it: closed at the end of the request instead
+            "CONN_MAX_AGE": 0 if get_settings().profile == "uvicorn" else 60,
             "CONN_HEALTH_CHECKS": True,
         }
     raise ValueError(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (sqlite or postgresql)")

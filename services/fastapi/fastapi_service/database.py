@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from fastapi_service.models import Base, Fortune, User, World
-from service_common.seed import FORTUNES, users, world_rows
+from service_common.database_budget import pool_size
+from service_common.seed import FORTUNES, RESET_USERS_SEQUENCE, users, world_rows
 from service_common.settings import get_settings
 
 
@@ -37,10 +38,12 @@ def _sqlite_pragmas(connection: Any, record: Any) -> None:
 def engine() -> AsyncEngine:
     """The worker's engine (created lazily, after fork)."""
     url = async_url(get_settings().database_url)
-    created = create_async_engine(url, pool_size=20, max_overflow=0)
     if url.startswith("sqlite"):
+        created = create_async_engine(url, pool_size=20, max_overflow=0)
         event.listen(created.sync_engine, "connect", _sqlite_pragmas)
-    return created
+        return created
+    # requests beyond the pool wait for a connection: workers x pool is what PostgreSQL must hold
+    return create_async_engine(url, pool_size=pool_size(), max_overflow=0)
 
 
 @lru_cache(maxsize=1)
@@ -62,6 +65,8 @@ async def _create_and_seed() -> None:
             await connection.execute(insert(World), [{"id": i, "randomnumber": n} for i, n in world_rows()])
             await connection.execute(insert(Fortune), [{"id": i, "message": m} for i, m in FORTUNES])
             await connection.execute(insert(User), [{"id": i, "name": n, "email": e} for i, n, e in users()])
+            if connection.dialect.name == "postgresql":  # explicit ids leave the sequence at 1: move it past them
+                await connection.execute(text(RESET_USERS_SEQUENCE))
     await engine().dispose()
 
 

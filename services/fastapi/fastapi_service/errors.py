@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from service_common import errors
+from service_common.jsonbody import MalformedJson, parse_json
 from service_common.limits import MAX_BODY_BYTES
 
 MESSAGES = {
@@ -37,8 +36,8 @@ async def body_problem(request: Request) -> int | None:
     if len(body) > MAX_BODY_BYTES:
         return 413
     try:
-        json.dumps(json.loads(body.decode("utf-8")), ensure_ascii=False).encode("utf-8")
-    except (UnicodeError, ValueError):
+        parse_json(body)
+    except MalformedJson:
         return 400
     return None
 

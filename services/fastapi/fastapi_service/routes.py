@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select, text, update
@@ -18,6 +20,7 @@ from fastapi_service.models import Fortune, User, World
 from fastapi_service.schemas import CpuResult, Health, IoResult, Message, NewUser, UserOut, WorldRow
 from service_common.limits import CPU_N_DEFAULT, CPU_N_MAX, CPU_N_MIN, IO_MS_DEFAULT, IO_MS_MAX, IO_MS_MIN, USER_ID_MAX
 from service_common.metrics import render_metrics
+from service_common.params import bounded_int, first_value
 from service_common.workloads import (
     ADDED_FORTUNE,
     HELLO,
@@ -49,8 +52,32 @@ async def db(session: Session) -> WorldRow:
     return WorldRow(id=row.id, randomNumber=row.randomnumber)
 
 
+def query_value(name: str) -> Callable[[Request], str | None]:
+    """A dependency: the first occurrence of query parameter `name` (the contract's rule for repeated ones)."""
+
+    def value(request: Request) -> str | None:
+        return first_value(request.scope["query_string"], name)
+
+    return value
+
+
+def bounded_query(name: str, default: int, low: int, high: int) -> Callable[[Request], int]:
+    """A dependency: the first `name` as an integer from `low` to `high`, or the contract's 422."""
+
+    def value(request: Request) -> int:
+        result = bounded_int(first_value(request.scope["query_string"], name), default, low, high)
+        if isinstance(result, str):
+            raise RequestValidationError([{"loc": ("query", name), "msg": result, "type": "int_parsing"}])
+        return result
+
+    return value
+
+
+QueriesParam = Annotated[str | None, Depends(query_value("queries"))]
+
+
 @router.get("/queries", response_model=list[WorldRow])
-async def queries(session: Session, queries: str | None = None) -> list[WorldRow]:
+async def queries(session: Session, queries: QueriesParam) -> list[WorldRow]:
     rows = []
     for _ in range(clamp_queries(queries)):
         world = (await session.execute(select(World).where(World.id == random_world_id()))).scalar_one()
@@ -59,7 +86,7 @@ async def queries(session: Session, queries: str | None = None) -> list[WorldRow
 
 
 @router.get("/updates", response_model=list[WorldRow])
-async def updates(session: Session, queries: str | None = None) -> list[WorldRow]:
+async def updates(session: Session, queries: QueriesParam) -> list[WorldRow]:
     rows = []
     for world_id in distinct_world_ids(clamp_queries(queries)):
         world = (await session.execute(select(World.id, World.randomnumber).where(World.id == world_id))).one()
@@ -95,13 +122,13 @@ async def create_user(new_user: NewUser, session: Session, response: Response) -
 
 
 @router.get("/io", response_model=IoResult)
-async def io(ms: Annotated[int, Query(ge=IO_MS_MIN, le=IO_MS_MAX)] = IO_MS_DEFAULT) -> IoResult:
+async def io(ms: Annotated[int, Depends(bounded_query("ms", IO_MS_DEFAULT, IO_MS_MIN, IO_MS_MAX))]) -> IoResult:
     await asyncio.sleep(ms / 1000)
     return IoResult(waited_ms=ms)
 
 
 @router.get("/cpu", response_model=CpuResult)
-async def cpu(n: Annotated[int, Query(ge=CPU_N_MIN, le=CPU_N_MAX)] = CPU_N_DEFAULT) -> CpuResult:
+async def cpu(n: Annotated[int, Depends(bounded_query("n", CPU_N_DEFAULT, CPU_N_MIN, CPU_N_MAX))]) -> CpuResult:
     return CpuResult(n=n, result=cpu_work(n))
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
 from flask_service.views import bench
 from service_common import errors
@@ -19,6 +20,15 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
 MESSAGES = {404: errors.NOT_FOUND, 405: errors.METHOD_NOT_ALLOWED, 413: errors.PAYLOAD_TOO_LARGE}
+
+
+class AsciiDigits(BaseConverter):
+    """An id of ASCII digits only: werkzeug's `int` takes any Unicode digit (`/api/users/١` would be user 1)."""
+
+    regex = "[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
 
 
 def _http_error(error: HTTPException) -> Response:
@@ -54,6 +64,9 @@ def create_app(provider: TracerProvider | None = None) -> Flask:
     """The app; tracing uses `provider`, or the one the settings call for."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # OPTIONS is a 405 like everywhere else (the contract)
+    app.url_map.merge_slashes = False  # `//json` is a 404, not a redirect
+    app.url_map.converters["digits"] = AsciiDigits
     app.json.compact = True  # type: ignore[attr-defined]
     app.register_blueprint(bench)
     app.register_error_handler(HTTPException, _http_error)

@@ -5,9 +5,23 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, create_engine, event, func, insert, select
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
 
-from service_common.seed import FORTUNES, users, world_rows
+from service_common.database_budget import pool_size
+from service_common.seed import FORTUNES, RESET_USERS_SEQUENCE, users, world_rows
 from service_common.settings import get_settings
 
 metadata = MetaData()
@@ -49,7 +63,8 @@ def engine() -> Engine:
         created = create_engine(url, pool_size=20, max_overflow=0, connect_args={"check_same_thread": False})
         event.listen(created, "connect", _sqlite_pragmas)
         return created
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # one connection per request the worker can run at once (service_common.database_budget)
+    return create_engine(url, pool_size=pool_size(), max_overflow=0, pool_pre_ping=True)
 
 
 def init_database() -> None:
@@ -60,4 +75,6 @@ def init_database() -> None:
             connection.execute(insert(world), [{"id": i, "randomnumber": n} for i, n in world_rows()])
             connection.execute(insert(fortune), [{"id": i, "message": m} for i, m in FORTUNES])
             connection.execute(insert(users_table), [{"id": i, "name": n, "email": e} for i, n, e in users()])
+            if connection.dialect.name == "postgresql":  # explicit ids leave the sequence at 1: move it past them
+                connection.execute(text(RESET_USERS_SEQUENCE))
     engine().dispose()

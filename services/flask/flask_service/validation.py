@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -11,20 +10,6 @@ from service_common.limits import USER_EMAIL_MAX_LENGTH, USER_EMAIL_PATTERN, USE
 NAME = re.compile(USER_NAME_PATTERN)
 EMAIL = re.compile(USER_EMAIL_PATTERN)
 FIELDS = ("name", "email")
-
-
-class MalformedBody(ValueError):
-    """The body is not well-formed UTF-8 JSON."""
-
-
-def parse_json(raw: bytes) -> Any:
-    """Decode strictly: UTF-8 only, and no lone surrogates hiding in escapes."""
-    try:
-        document = json.loads(raw.decode("utf-8"))
-        json.dumps(document, ensure_ascii=False).encode("utf-8")
-    except (UnicodeError, ValueError):
-        raise MalformedBody from None
-    return document
 
 
 def new_user_errors(document: Any) -> dict[str, list[str]]:

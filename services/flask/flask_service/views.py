@@ -8,8 +8,9 @@ from flask import Blueprint, Response, abort, current_app, jsonify, make_respons
 from sqlalchemy import bindparam, insert, select, text, update
 
 from flask_service.database import engine, fortune, users_table, world
-from flask_service.validation import MalformedBody, new_user_errors, parse_json
+from flask_service.validation import new_user_errors
 from service_common import errors
+from service_common.jsonbody import MalformedJson, parse_json
 from service_common.limits import (
     CPU_N_DEFAULT,
     CPU_N_MAX,
@@ -21,7 +22,7 @@ from service_common.limits import (
     USER_ID_MAX,
 )  # fmt: skip
 from service_common.metrics import render_metrics
-from service_common.params import bounded_int
+from service_common.params import bounded_int, first_value
 from service_common.workloads import (
     ADDED_FORTUNE,
     HELLO,
@@ -62,7 +63,7 @@ def db() -> Response:
 
 @bench.get("/queries")
 def queries() -> Response:
-    count = clamp_queries(request.args.get("queries"))
+    count = clamp_queries(_arg("queries"))
     query = select(world.c.id, world.c.randomnumber).where(world.c.id == bindparam("id"))
     with engine().connect() as connection:
         rows = [connection.execute(query, {"id": random_world_id()}).one() for _ in range(count)]
@@ -71,7 +72,7 @@ def queries() -> Response:
 
 @bench.get("/updates")
 def updates() -> Response:
-    count = clamp_queries(request.args.get("queries"))
+    count = clamp_queries(_arg("queries"))
     query = select(world.c.id, world.c.randomnumber).where(world.c.id == bindparam("id"))
     with engine().begin() as connection:
         rows = [connection.execute(query, {"id": world_id}).one() for world_id in distinct_world_ids(count)]
@@ -92,7 +93,7 @@ def fortunes() -> str:
     return render_template("fortunes.html", fortunes=rows)
 
 
-@bench.get("/api/users/<int:user_id>")
+@bench.get("/api/users/<digits:user_id>")
 def get_user(user_id: int) -> Response | tuple[Response, int]:
     if user_id > USER_ID_MAX or user_id < 1:
         return _error(404, errors.NOT_FOUND)
@@ -111,7 +112,7 @@ def create_user() -> tuple[Response, int] | Response:
         return _error(413, errors.PAYLOAD_TOO_LARGE)
     try:
         document = parse_json(request.get_data(cache=False))
-    except MalformedBody:
+    except MalformedJson:
         return _error(400, errors.MALFORMED_JSON)
     invalid = new_user_errors(document)
     if invalid:
@@ -126,8 +127,13 @@ def create_user() -> tuple[Response, int] | Response:
     return response
 
 
+def _arg(name: str) -> str | None:
+    """The first occurrence of query parameter `name` (the contract's rule for repeated parameters)."""
+    return first_value(request.query_string, name)
+
+
 def _bounded_arg(name: str, default: int, low: int, high: int) -> int:
-    value = bounded_int(request.args.get(name), default, low, high)
+    value = bounded_int(_arg(name), default, low, high)
     if isinstance(value, str):
         abort(make_response(*_error(422, errors.VALIDATION_FAILED, {name: [value]})))
     return value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -16,8 +15,10 @@ from django.shortcuts import render
 from django_service.bench.forms import CpuForm, IoForm, NewUserForm
 from django_service.bench.models import Fortune, User, World
 from service_common import errors
+from service_common.jsonbody import MalformedJson, parse_json
 from service_common.limits import CPU_N_DEFAULT, IO_MS_DEFAULT, MAX_BODY_BYTES, USER_ID_MAX
 from service_common.metrics import render_metrics
+from service_common.params import first_value
 from service_common.workloads import (
     ADDED_FORTUNE,
     HELLO,
@@ -39,12 +40,14 @@ def error(status: int, message: str, fields: dict[str, list[str]] | None = None)
 def allow(*methods: str) -> Callable[[View], View]:
     """Like require_http_methods, but answering 405 with the contract's JSON body."""
 
+    allowed = (*methods, "HEAD") if "GET" in methods else methods  # HEAD wherever GET (the contract)
+
     def decorate(view: View) -> View:
         @wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method not in methods:
+            if request.method not in allowed:
                 response = error(405, errors.METHOD_NOT_ALLOWED)
-                response["Allow"] = ", ".join(methods)
+                response["Allow"] = ", ".join(allowed)
                 return response
             return view(request, *args, **kwargs)
 
@@ -74,13 +77,13 @@ def db(request: HttpRequest) -> HttpResponse:
 
 @allow("GET")
 def queries(request: HttpRequest) -> HttpResponse:
-    count = clamp_queries(request.GET.get("queries"))
+    count = clamp_queries(_arg(request, "queries"))
     return JsonResponse([_world(World.objects.get(id=random_world_id())) for _ in range(count)], safe=False)
 
 
 @allow("GET")
 def updates(request: HttpRequest) -> HttpResponse:
-    count = clamp_queries(request.GET.get("queries"))
+    count = clamp_queries(_arg(request, "queries"))
     with transaction.atomic():
         worlds = [World.objects.get(id=world_id) for world_id in distinct_world_ids(count)]
         for world in worlds:
@@ -111,11 +114,9 @@ def _document(request: HttpRequest) -> Any | HttpResponse:
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
         return error(413, errors.PAYLOAD_TOO_LARGE)
     try:
-        document = json.loads(request.body.decode("utf-8"))
-        json.dumps(document, ensure_ascii=False).encode("utf-8")
-    except (UnicodeError, ValueError):
+        return parse_json(request.body)
+    except MalformedJson:
         return error(400, errors.MALFORMED_JSON)
-    return document
 
 
 def _type_errors(document: Any, form_class: type[forms.Form]) -> dict[str, list[str]]:
@@ -146,8 +147,14 @@ def create_user(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _arg(request: HttpRequest, name: str) -> str | None:
+    """The first occurrence of query parameter `name` (QueryDict.get gives the last; the contract says first)."""
+    return first_value(request.META.get("QUERY_STRING", ""), name)
+
+
 def _bounded(request: HttpRequest, form_class: type[forms.Form], name: str, default: int) -> int | HttpResponse:
-    form = form_class({name: request.GET.get(name, str(default))})
+    raw = _arg(request, name)
+    form = form_class({name: str(default) if raw is None else raw})
     if not form.is_valid():
         return error(422, errors.VALIDATION_FAILED, {k: list(v) for k, v in form.errors.items()})
     return int(form.cleaned_data[name])
