@@ -33,6 +33,8 @@ function oneOf(name, fallback, allowed) {
 
 export const WORKLOADS = ['json', 'plaintext', 'db', 'queries', 'updates', 'fortunes', 'users-get', 'users-post', 'io', 'cpu'];
 export const SCENARIOS = ['smoke', 'constant', 'step', 'sweep'];
+// body: status and body checked (the default); status: the status only; none: no check() at all.
+export const CHECKS = ['body', 'status', 'none'];
 
 export const config = {
   baseUrl: text('BASE_URL', 'http://127.0.0.1:8000').replace(/\/$/, ''),
@@ -40,6 +42,7 @@ export const config = {
   scenario: oneOf('SCENARIO', 'smoke', SCENARIOS),
   rate: number('RATE', 100, { min: 1 }),
   duration: duration('DURATION', '30s'),
+  warmup: duration('WARMUP', '0s'),
   preVus: number('PRE_VUS', 10, { min: 1, integer: true }),
   maxVus: number('MAX_VUS', 200, { min: 1, integer: true }),
   startRate: number('START_RATE', 50, { min: 1 }),
@@ -58,4 +61,5 @@ export const config = {
   profile: text('PROFILE', 'unknown'),
   workers: number('WORKERS', 1, { min: 1, integer: true }),
   summaryPath: text('SUMMARY_PATH', 'summary.json'),
+  checks: oneOf('CHECKS', 'body', CHECKS),
 };

@@ -11,7 +11,7 @@ export function summary(config) {
     const duration = measured('http_req_duration') ? measured('http_req_duration').values : {};
     const requests = measured('http_reqs') ? measured('http_reqs').values.count : 0;
     const failed = measured('http_req_failed') ? measured('http_req_failed').values.rate : 0;
-    const dropped = m.dropped_iterations ? m.dropped_iterations.values.count : 0;
+    const dropped = measured('dropped_iterations') ? measured('dropped_iterations').values.count : 0;
     const text =
       `${config.framework}/${config.profile} ${config.workload} (${config.scenario}, testid ${config.testid}): ` +
       `${requests} requests, failed ${(failed * 100).toFixed(2)}%, dropped ${dropped}, ` +
@@ -29,6 +29,8 @@ export function summary(config) {
       vus: config.scenario === 'sweep' ? config.vus : null,
       maxVus: config.maxVus,
       duration: config.duration,
+      warmup: config.scenario === 'constant' ? config.warmup : null,
+      checks: config.checks,
       sloP99Ms: config.sloP99Ms,
       sloErrorRate: config.sloErrorRate,
       baseUrl: config.baseUrl,

@@ -1,0 +1,238 @@
+"""Host stall meter: one small process per core sleeps 1 ms at a time and records how late it wakes (jHiccup's idea).
+
+A late wake-up is time the core gave to something else (another process, the kernel, the hypervisor): any
+process on that core, k6's or the service's, lost the same time. Each meter writes one line every 100 ms to its
+own file, and one line per stall of 1 ms or more; `StallMeter.window(start, end)` reads back the statistics of a
+trial's window (times are `time.monotonic()`, the clock the meters write).
+
+Line format: `I <t_ns> <wake-ups> <max_us> <h0,h1,...>` (histogram of overshoots, bucket k < 32 µs × 2^k) and
+`S <t_ns> <overshoot_us>` (one stall, `t_ns` when the late wake-up came).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from observatory.errors import ObservatoryError
+from observatory.run.processes import OwnedProcess
+
+SLEEP_NS = 1_000_000
+REPORT_NS = 100_000_000
+STALL_US = 1_000  # stalls at least this long are written one by one, with their time
+BUCKETS = 16  # overshoot histogram: bucket k holds overshoots below 32 µs x 2^k, the last one everything above
+FIRST_BUCKET_US = 32
+
+
+def bucket(overshoot_us: int) -> int:
+    """The histogram bucket of an overshoot."""
+    if overshoot_us < FIRST_BUCKET_US:
+        return 0
+    return min(BUCKETS - 1, int(math.log2(overshoot_us / FIRST_BUCKET_US)) + 1)
+
+
+def bucket_upper_us(index: int) -> float:
+    """The upper edge of a bucket (infinity for the last)."""
+    return math.inf if index >= BUCKETS - 1 else FIRST_BUCKET_US * 2.0**index
+
+
+def meter(out: Path, sleep_ns: int = SLEEP_NS, report_ns: int = REPORT_NS) -> None:
+    """Sleep, measure the overshoot, write a line per report interval and per stall; runs until killed."""
+    histogram = [0] * BUCKETS
+    wakeups = worst = 0
+    sleep_s = sleep_ns / 1e9
+    with out.open("a", buffering=1, encoding="ascii") as handle:
+        next_report = time.monotonic_ns() + report_ns
+        while True:
+            before = time.monotonic_ns()
+            time.sleep(sleep_s)
+            after = time.monotonic_ns()
+            overshoot = max(0, (after - before - sleep_ns) // 1000)
+            wakeups += 1
+            histogram[bucket(overshoot)] += 1
+            worst = max(worst, overshoot)
+            if overshoot >= STALL_US:
+                handle.write(f"S {after} {overshoot}\n")
+            if after >= next_report:
+                handle.write(f"I {after} {wakeups} {worst} {','.join(map(str, histogram))}\n")
+                histogram = [0] * BUCKETS
+                wakeups = worst = 0
+                next_report = after + report_ns
+
+
+@dataclass(frozen=True)
+class CoreStalls:
+    """One core's stalls within a window."""
+
+    core: int
+    wakeups: int
+    max_ms: float
+    p99_ms: float  # upper edge of the histogram bucket holding the 99th percentile overshoot
+    stalls_ms: tuple[float, ...]  # every stall of 1 ms or more, in order
+
+    def over(self, bound_ms: float) -> int:
+        """How many stalls reached `bound_ms`."""
+        return sum(1 for s in self.stalls_ms if s >= bound_ms)
+
+
+@dataclass(frozen=True)
+class WindowStalls:
+    """Every metered core's stalls within one window (a trial's measured load)."""
+
+    start: float
+    end: float
+    cores: tuple[CoreStalls, ...] = field(default_factory=tuple)
+
+    @property
+    def max_ms(self) -> float:
+        """The longest stall on any core."""
+        return max((c.max_ms for c in self.cores), default=0.0)
+
+    @property
+    def worst_core(self) -> int | None:
+        """The core with the longest stall."""
+        return max(self.cores, key=lambda c: c.max_ms).core if self.cores else None
+
+    def as_dict(self, bound_ms: float) -> dict[str, Any]:
+        """For results.json: the worst figures over cores, the bound, and each core's."""
+        return {
+            "window_s": round(self.end - self.start, 3),
+            "max_ms": round(self.max_ms, 2),
+            "p99_ms": max((c.p99_ms for c in self.cores), default=0.0),
+            "bound_ms": bound_ms,
+            "over_bound": sum(c.over(bound_ms) for c in self.cores),
+            "worst_core": self.worst_core,
+            "per_core": {
+                str(c.core): {"max_ms": round(c.max_ms, 2), "p99_ms": c.p99_ms, "wakeups": c.wakeups,
+                              "stalls_over_1ms": len(c.stalls_ms), "over_bound": c.over(bound_ms)}
+                for c in self.cores
+            },
+        }  # fmt: skip
+
+
+def read_window(path: Path, core: int, start: float, end: float) -> CoreStalls:
+    """One meter file's statistics for the window [start, end] (monotonic seconds).
+
+    A stall counts when it overlaps the window: it ended after `start` and began before `end`. Interval lines
+    count when their 100 ms ended inside the window (or within one interval after its end).
+    """
+    start_ns, end_ns = int(start * 1e9), int(end * 1e9)
+    histogram = [0] * BUCKETS
+    wakeups = 0
+    worst_us = 0
+    stalls: list[float] = []
+    try:
+        lines = path.read_text(encoding="ascii", errors="replace").splitlines()
+    except FileNotFoundError:
+        lines = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "S":
+            t, overshoot = int(parts[1]), int(parts[2])
+            if t >= start_ns and t - overshoot * 1000 <= end_ns:
+                stalls.append(overshoot / 1000)
+                worst_us = max(worst_us, overshoot)
+        elif len(parts) == 5 and parts[0] == "I":
+            t = int(parts[1])
+            if start_ns < t <= end_ns + REPORT_NS:
+                wakeups += int(parts[2])
+                worst_us = max(worst_us, int(parts[3]))
+                for i, count in enumerate(parts[4].split(",")[:BUCKETS]):
+                    histogram[i] += int(count)
+    return CoreStalls(core, wakeups, worst_us / 1000, _p99_ms(histogram), tuple(stalls))
+
+
+def _p99_ms(histogram: list[int]) -> float:
+    total = sum(histogram)
+    if not total:
+        return 0.0
+    seen = 0
+    for index, count in enumerate(histogram):
+        seen += count
+        if seen >= 0.99 * total:
+            upper = bucket_upper_us(index)
+            return math.inf if math.isinf(upper) else upper / 1000
+    return 0.0
+
+
+class StallMeter:
+    """One meter process per core, started for a run; `window()` reads a trial's stalls; leaving stops them."""
+
+    def __init__(self, cores: Sequence[int], directory: Path) -> None:
+        self.cores = sorted(set(cores))
+        self.directory = directory
+        self._processes: list[OwnedProcess] = []
+
+    def path(self, core: int) -> Path:
+        """The meter file of `core`."""
+        return self.directory / f"core-{core}.stalls"
+
+    def start(self) -> StallMeter:
+        """Start the meters and wait until each has written its first interval."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for core in self.cores:
+            self.path(core).unlink(missing_ok=True)
+            argv = [sys.executable, "-m", "observatory.run.stalls", "--out", str(self.path(core))]
+            log = self.directory / f"core-{core}.log"
+            self._processes.append(OwnedProcess(f"stall meter (core {core})", argv, log_path=log, cores=[core]).start())
+        deadline = time.monotonic() + 10
+        while not all(self.path(c).exists() and self.path(c).stat().st_size for c in self.cores):
+            self.check_alive()
+            if time.monotonic() > deadline:
+                raise ObservatoryError("the stall meters wrote nothing within 10 s")
+            time.sleep(0.05)
+        return self
+
+    def check_alive(self) -> None:
+        """Raise when a meter has died (its window would silently read as calm)."""
+        for process in self._processes:
+            if not process.alive():
+                raise ObservatoryError(f"{process.name} exited ({process.exit_code()}): {process.log_tail()}")
+
+    @property
+    def pids(self) -> list[int]:
+        """The meters' process ids, one per core in `cores` order."""
+        return [p.pid for p in self._processes]
+
+    def window(self, start: float, end: float) -> WindowStalls:
+        """Every core's stalls within [start, end] (time.monotonic() seconds); waits for the interval after `end`."""
+        self.check_alive()
+        time.sleep(max(0.0, end + 2 * REPORT_NS / 1e9 - time.monotonic()))
+        return WindowStalls(start, end, tuple(read_window(self.path(c), c, start, end) for c in self.cores))
+
+    def stop(self) -> None:
+        """Stop every meter."""
+        for process in self._processes:
+            process.stop(grace=2.0)
+        self._processes = []
+
+    def __enter__(self) -> StallMeter:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m observatory.run.stalls --out FILE`: meter the core this process is pinned to until killed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="the file the meter appends to")
+    args = parser.parse_args(argv)
+    try:
+        meter(args.out)
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
