@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 quickstart: setup ## install everything, then run the quick comparison
 	$(VENV)/bin/observatory run
 
-setup: system-packages python-packages go-tools checkov ## install every tool the harness and the tests use
+setup: system-packages python-packages go-tools checkov dashboard-validate ## install every tool the harness and the tests use
 	@$(VENV)/bin/observatory doctor
 
 system-packages: ## prometheus + promtool, chromium (report test), taskset, PostgreSQL server (Debian packages)
@@ -59,3 +59,11 @@ test: setup ## the whole test suite (what CI runs)
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# Grafana's dashboard schema, as grafana-foundation-sdk's Go module decodes it strictly (version pinned in
+# dashboards/validate/go.mod): tests/dashboards validates every generated dashboard with it.
+.PHONY: dashboard-validate
+dashboard-validate: $(GOBIN)/dashboard-validate ## the dashboard schema validator (go build)
+
+$(GOBIN)/dashboard-validate: dashboards/validate/main.go dashboards/validate/go.mod dashboards/validate/go.sum
+	cd dashboards/validate && GOBIN=$(GOBIN) nice -n 10 go build -o $@ .

@@ -10,14 +10,28 @@ from pathlib import Path
 from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
-from dashboards.panels import RATE_WINDOW, datasource_variable, label_variable, panel, target
+from dashboards.panels import (
+    RATE_WINDOW,
+    bars,
+    benchmark_annotation,
+    datasource_variable,
+    label_variable,
+    latency_heatmap,
+    links,
+    panel,
+    run_link,
+    stat,
+    target,
+)
 from observatory import queries as q
 from service_common import metric_names as names
 
 HERE = Path(__file__).resolve().parent
 SERVICES = q.Matchers.of(framework="$framework", profile="$profile", route="$route")
-LOAD = q.Matchers.of(framework="$framework", profile="$profile", workload="$workload", testid="$testid")
+LOAD = q.Matchers.of(framework="$framework", profile="$profile", workload="$workload", testid="$testid", run="$run")
 TRENDS = q.Matchers.of(framework="$framework", profile="$profile", workload="$workload")
+SCALING = q.Matchers.of(framework="$framework", profile="$profile", workload="$workload", run="$run")
+BENCHMARKS = q.Matchers.of(framework="$framework", workload="$workload", run="$run")
 BY = "framework, profile"
 LEGEND = "{{framework}}/{{profile}}"
 
@@ -33,6 +47,8 @@ def _base(uid: str, title: str, description: str) -> dashboard.Dashboard:
         .timezone("browser")
         .editable()
         .with_variable(datasource_variable())
+        .links(links())
+        .annotation(benchmark_annotation(q.benchmark_running(BENCHMARKS)))
     )
 
 
@@ -44,6 +60,7 @@ def comparison() -> dashboard.Dashboard:
         .with_variable(label_variable("profile", names.REQUESTS_TOTAL))
         .with_variable(label_variable("route", names.REQUESTS_TOTAL))
         .with_variable(label_variable("workload", q.K6_HTTP_REQS))
+        .with_variable(label_variable("run", q.K6_HTTP_REQS))
         .with_variable(label_variable("testid", q.K6_HTTP_REQS))
         .with_variable(label_variable("namespace", "container_cpu_usage_seconds_total"))
     )
@@ -61,6 +78,54 @@ def comparison() -> dashboard.Dashboard:
         for ref, quantile in zip("DEF", (0.5, 0.95, 0.99), strict=True)
     ]
     pods = ".*($framework).*"
+    headline = [
+        stat(
+            "Requests per second",
+            "Requests served per second now, per framework (the services' counters). Compare at the same offered load: the arrival rate is k6's, the same for all.",
+            "reqps",
+            [target(q.served_rate(SERVICES, RATE_WINDOW), "{{framework}}")],
+        ),
+        stat(
+            "p99 latency",
+            "Client-side p99 now, per framework (k6's native histogram): what users wait, queueing included. Above the SLO (100 ms by default) the framework is past its capacity.",
+            "s",
+            [target(q.k6_latency_quantile(0.99, LOAD, RATE_WINDOW), "{{framework}}")],
+        ),
+        stat(
+            "Errors",
+            "Share of k6's requests that failed (5xx, timeouts, refused connections), per framework. Anything above the SLO's 1% makes the rate a miss.",
+            "percentunit",
+            [target(q.k6_failed_ratio(LOAD), "{{framework}}")],
+        ),
+        stat(
+            "CPU per 1,000 requests",
+            "CPU seconds the whole service (all workers) spends per 1,000 requests served: the framework's cost, independent of the load.",
+            "s",
+            [target(q.cpu_seconds_per_1k(SERVICES, RATE_WINDOW), "{{framework}}")],
+        ),
+    ]
+    for headline_panel in headline:
+        headline_panel.data_links([run_link()])
+    board = board.with_panel(headline[0]).with_panel(headline[1]).with_panel(headline[2]).with_panel(headline[3])
+    board = board.with_panel(
+        latency_heatmap(
+            "Client latency distribution (k6)",
+            "Every request's latency as k6 measured it (native histogram), one framework per panel; darker cells hold more requests per second. A second band above the main one is a queue or a stall.",
+            target(q.k6_latency_histogram(LOAD, RATE_WINDOW), "{{le}}"),
+        )
+        .repeat("framework")
+        .repeat_direction("h")
+        .max_per_row(3)
+    ).with_panel(
+        latency_heatmap(
+            "Server latency distribution",
+            "The services' own latency buckets, one framework per panel: time inside the framework, without k6's queueing and the network.",
+            target(q.served_latency_buckets(SERVICES, RATE_WINDOW), "{{le}}"),
+        )
+        .repeat("framework")
+        .repeat_direction("h")
+        .max_per_row(3)
+    )
     return (
         board.with_panel(panel("Throughput", "Requests per second served (services' counters) and completed (k6). The two lines should coincide; a gap means requests lost in between.", "reqps",
                                [target(q.served_rate(SERVICES, RATE_WINDOW, BY), f"{LEGEND} served"), target(q.k6_request_rate(LOAD, RATE_WINDOW, BY), f"{LEGEND} k6", "B")]))
@@ -85,6 +150,7 @@ def load_generator() -> dashboard.Dashboard:
         .with_variable(label_variable("framework", q.K6_HTTP_REQS))
         .with_variable(label_variable("profile", q.K6_HTTP_REQS))
         .with_variable(label_variable("workload", q.K6_HTTP_REQS))
+        .with_variable(label_variable("run", q.K6_HTTP_REQS))
         .with_variable(label_variable("testid", q.K6_HTTP_REQS))
     )
     by = "testid"
@@ -111,6 +177,7 @@ def trends() -> dashboard.Dashboard:
         .with_variable(label_variable("framework", q.K6_HTTP_REQS))
         .with_variable(label_variable("profile", q.K6_HTTP_REQS))
         .with_variable(label_variable("workload", q.K6_HTTP_REQS))
+        .with_variable(label_variable("run", q.K6_HTTP_REQS))
     )
     legend = "{{framework}}/{{profile}} {{workload}}"
     return (
@@ -122,10 +189,76 @@ def trends() -> dashboard.Dashboard:
                           [target(q.capacity_by_run(TRENDS), "{{run}} " + legend)]))
         .with_panel(panel("Peak achieved rate by run", "The highest rate k6 completed (30 s windows) in each run, local or scheduled in the cluster. For a stepped benchmark this is where the service topped out; it ignores the SLO, so it is an upper bound on capacity.", "reqps",
                           [target(q.peak_rate_by_run(TRENDS, "30s"), "{{run}} " + legend)]))
+        .with_panel(panel("Capacity per replica count", "Capacity run after run, one line per framework and replica count (and workers per replica): a scaling regression shows as the higher counts falling while one replica holds.", "reqps",
+                          [target(q.capacity_by_replicas_trend(TRENDS, "1d"), legend + " ×{{replicas}} replicas, {{workers}} workers")], width=24))
     )  # fmt: skip
 
 
-DASHBOARDS = {"framework-comparison.json": comparison, "load-generator.json": load_generator, "trends.json": trends}
+def scaling() -> dashboard.Dashboard:
+    """How each framework scales: capacity, capacity per replica or worker, and efficiency against one."""
+    board = (
+        _base(
+            "observatory-scaling",
+            "Observatory: scaling",
+            "Capacity against replicas (cluster sweeps) and workers (local sweeps), frameworks side by side.",
+        )
+        .time("now-7d", "now")
+        .with_variable(label_variable("framework", q.CAPACITY))
+        .with_variable(label_variable("profile", q.CAPACITY))
+        .with_variable(label_variable("workload", q.CAPACITY))
+        .with_variable(label_variable("run", q.CAPACITY, multi=False).sort(2))
+    )
+    legend = "{{framework}}/{{profile}} {{workload}}"
+    for unit, where in (
+        ("replicas", "the cluster's replica sweep (workers per replica fixed)"),
+        ("workers", "a local worker sweep (observatory run --workers), one replica"),
+    ):
+        board = (
+            board.with_panel(
+                bars(
+                    f"Capacity against {unit}",
+                    f"Capacity (highest arrival rate meeting the SLO) at each count of {unit}, per framework side by side, from {where}. Linear scaling doubles the bar when the count doubles.",
+                    "reqps",
+                    target(q.capacity_at_scale(SCALING, unit), legend),
+                    unit,
+                )
+            )
+            .with_panel(
+                bars(
+                    f"Capacity per {unit[:-1]}",
+                    f"Capacity divided by the count of {unit}: what each one contributes. Flat bars are linear scaling; falling bars are contention.",
+                    "reqps",
+                    target(q.capacity_per_unit(SCALING, unit), legend),
+                    unit,
+                )
+            )
+            .with_panel(
+                bars(
+                    f"Scaling efficiency ({unit})",
+                    f"Capacity per {unit[:-1]} over the capacity of one alone: 100% is perfect scaling; where it falls below about 10%, one more {unit[:-1]} no longer pays (the report fits the law and says where).",
+                    "percentunit",
+                    target(q.scaling_efficiency(SCALING, unit), legend),
+                    unit,
+                )
+            )
+        )
+    return board.with_panel(
+        panel(
+            "Requests per CPU second",
+            "Requests served per CPU second of the whole service, over time: efficiency whatever the worker or replica count. It drops when workers contend for a lock, the GIL or the database.",
+            "short",
+            [target(q.requests_per_cpu_second(SERVICES.without("route"), RATE_WINDOW, BY), LEGEND)],
+            width=24,
+        )
+    )
+
+
+DASHBOARDS = {
+    "framework-comparison.json": comparison,
+    "load-generator.json": load_generator,
+    "scaling.json": scaling,
+    "trends.json": trends,
+}
 
 
 def render(build: dashboard.Dashboard) -> str:

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import common, dashboard, prometheus, timeseries
-from grafana_foundation_sdk.models.common import LegendDisplayMode, LegendPlacement
-from grafana_foundation_sdk.models.dashboard import DataSourceRef, VariableRefresh
+from grafana_foundation_sdk.builders import barchart, common, dashboard, heatmap, prometheus, timeseries
+from grafana_foundation_sdk.builders import stat as statpanel
+from grafana_foundation_sdk.models.common import (
+    BigValueColorMode,
+    BigValueGraphMode,
+    BigValueTextMode,
+    LegendDisplayMode,
+    LegendPlacement,
+    VisibilityMode,
+)
+from grafana_foundation_sdk.models.dashboard import (
+    DashboardLinkType,
+    DataSourceRef,
+    DataTransformerConfig,
+    VariableRefresh,
+)
+from grafana_foundation_sdk.models.heatmap import HeatmapColorMode, HeatmapColorScale
+from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
 RATE_WINDOW = "$__rate_interval"
@@ -58,3 +73,106 @@ def label_variable(name: str, metric: str, label: str | None = None, multi: bool
     if multi:
         variable = variable.multi(True).include_all(True).all_value(".*")
     return variable
+
+
+def stat(
+    title: str, description: str, unit: str, targets: list[prometheus.Dataquery], width: int = 6
+) -> statpanel.Panel:
+    """A headline number per series (the legend format names each), the latest value with a sparkline."""
+    built = (
+        statpanel.Panel()
+        .title(title)
+        .description(description)
+        .unit(unit)
+        .datasource(DATASOURCE)
+        .height(5)
+        .span(width)
+        .graph_mode(BigValueGraphMode.AREA)
+        .color_mode(BigValueColorMode.VALUE)
+        .text_mode(BigValueTextMode.VALUE_AND_NAME)
+        .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+    )
+    for query in targets:
+        built = built.with_target(query)
+    return built
+
+
+def latency_heatmap(title: str, description: str, query: prometheus.Dataquery, width: int = 12) -> heatmap.Panel:
+    """A heatmap of a latency distribution already bucketed by Prometheus (native histogram or `le` buckets)."""
+    return (
+        heatmap.Panel()
+        .title(title)
+        .description(description)
+        .unit("s")
+        .datasource(DATASOURCE)
+        .height(8)
+        .span(width)
+        .calculate(False)
+        .y_axis(heatmap.YAxisConfig().unit("s"))
+        .color(heatmap.HeatmapColorOptions().mode(HeatmapColorMode.SCHEME).scheme("Oranges").scale(HeatmapColorScale.EXPONENTIAL).exponent(0.5))
+        .cell_values(heatmap.CellValues().unit("reqps"))
+        .show_legend()
+        .with_target(query.format(PromQueryFormat.HEATMAP))
+    )  # fmt: skip
+
+
+def bars(
+    title: str, description: str, unit: str, query: prometheus.Dataquery, x: str, series: str = "framework"
+) -> barchart.Panel:
+    """Grouped bars: one group per value of label `x` (replica or worker count), one bar per `series` side by side.
+
+    The instant query returns one row per (series, x); Grafana turns it into a matrix with x as rows, sorted as
+    numbers.
+    """
+    corner = f"{x}\\{series}"
+    return (
+        barchart.Panel()
+        .title(title)
+        .description(description)
+        .unit(unit)
+        .datasource(DATASOURCE)
+        .height(8)
+        .span(8)
+        .x_field(corner)
+        .show_value(VisibilityMode.AUTO)
+        .legend(common.VizLegendOptions().display_mode(LegendDisplayMode.LIST).placement(LegendPlacement.BOTTOM).show_legend(True))
+        .axis_soft_min(0)
+        .with_transformation(DataTransformerConfig(id_val="groupingToMatrix", options={"columnField": series, "rowField": x, "valueField": "Value"}))
+        .with_transformation(DataTransformerConfig(id_val="convertFieldType", options={"conversions": [{"targetField": corner, "destinationType": "number"}]}))
+        .with_transformation(DataTransformerConfig(id_val="sortBy", options={"sort": [{"field": corner}]}))
+        .with_transformation(DataTransformerConfig(id_val="convertFieldType", options={"conversions": [{"targetField": corner, "destinationType": "string"}]}))
+        .with_target(query.instant().format(PromQueryFormat.TABLE))
+    )  # fmt: skip
+
+
+def benchmark_annotation(expr: str) -> dashboard.AnnotationQuery:
+    """Each k6 benchmark as a region from its start to its end, from k6's own series (one per test id)."""
+    return (
+        dashboard.AnnotationQuery()
+        .name("Benchmarks")
+        .datasource(DATASOURCE)
+        .enable(True)
+        .icon_color("rgba(0, 114, 178, 0.25)")
+        .expr(expr)
+    )
+
+
+def links() -> list[dashboard.DashboardLink]:
+    """Every observatory dashboard, carrying the time range and the variables (run, framework...) across."""
+    return [
+        dashboard.DashboardLink("Observatory")
+        .type(DashboardLinkType.DASHBOARDS)
+        .tags(["observatory"])
+        .as_dropdown(False)
+        .include_vars(True)
+        .keep_time(True)
+    ]
+
+
+def run_link(title: str = "Scaling of this run") -> dashboard.DashboardLink:
+    """A data link from a value to the scaling dashboard of the run (and framework) it belongs to."""
+    return (
+        dashboard.DashboardLink(title)
+        .type(DashboardLinkType.LINK)
+        .url("/d/observatory-scaling/observatory-scaling?${__url_time_range}&var-run=${run}&var-framework=${__field.labels.framework}")
+    )  # fmt: skip

@@ -182,3 +182,70 @@ def peak_rate_by_run(m: Matchers, window: str, resolution: str = "5s") -> str:
     # the subquery samples the rate every `resolution` (aligned to multiples of it), so runs shorter than `window`
     # still get a point
     return f"max by (run, framework, profile, workload) (max_over_time({inner}[$__range:{resolution}]))"
+
+
+# --- scaling: capacities by replica or worker count (both published with `replicas` and `workers` labels, and the
+# counts as values too, since PromQL cannot divide by a label) ---
+
+CAPACITY_REPLICAS = "k6_observatory_capacity_replicas"
+CAPACITY_WORKERS = "k6_observatory_capacity_workers"
+CAPACITY_LABELS = "run, framework, profile, workload, workers, replicas"
+
+
+def _latest(metric: str, m: Matchers, by: str = CAPACITY_LABELS, *extra: str) -> str:
+    return f"max by ({by}) (last_over_time({metric}{m.render(*extra)}[$__range]))"
+
+
+def capacity_at_scale(m: Matchers, unit: str) -> str:
+    """The latest capacity per framework at each count of `unit` ("replicas" or "workers")."""
+    return f"max by (framework, profile, workload, {unit}) ({_latest(CAPACITY, m)})"
+
+
+def capacity_per_unit(m: Matchers, unit: str) -> str:
+    """Capacity divided by the count of `unit`: the throughput one replica (or worker) contributes."""
+    counts = CAPACITY_REPLICAS if unit == "replicas" else CAPACITY_WORKERS
+    ratio = f"{_latest(CAPACITY, m)} / on ({CAPACITY_LABELS}) {_latest(counts, m)}"
+    return f"max by (framework, profile, workload, {unit}) ({ratio})"
+
+
+def scaling_efficiency(m: Matchers, unit: str) -> str:
+    """Capacity per replica (or worker) over the capacity of one alone, the other count held: 1 is perfect scaling."""
+    other = "workers" if unit == "replicas" else "replicas"
+    counts = CAPACITY_REPLICAS if unit == "replicas" else CAPACITY_WORKERS
+    per_unit = f"({_latest(CAPACITY, m)} / on ({CAPACITY_LABELS}) {_latest(counts, m)})"
+    one = _latest(CAPACITY, m, f"run, framework, profile, workload, {other}", f'{unit}="1"')
+    ratio = f"{per_unit} / on (run, framework, profile, workload, {other}) group_left () {one}"
+    return f"max by (framework, profile, workload, {unit}) ({ratio})"
+
+
+def capacity_by_replicas_trend(m: Matchers, window: str) -> str:
+    """Capacity over time per replica and worker count: one point per published run."""
+    return f"max by (framework, profile, workload, replicas, workers) (max_over_time({CAPACITY}{m.render()}[{window}]))"
+
+
+def requests_per_cpu_second(m: Matchers, window: str, by: str = "framework") -> str:
+    """Requests served per CPU second of the whole service: its efficiency, whatever the worker count."""
+    return f"{served_rate(m, window, by)} / {cpu_cores(m, window, by)}"
+
+
+def cpu_seconds_per_1k(m: Matchers, window: str, by: str = "framework") -> str:
+    """CPU seconds the whole service spends per 1,000 requests served."""
+    return f"1000 * {cpu_cores(m, window, by)} / {served_rate(m, window, by)}"
+
+
+# --- distributions and events ---
+
+
+def k6_latency_histogram(m: Matchers, window: str) -> str:
+    """k6's client latency as a native histogram (for a heatmap)."""
+    return f"sum(rate({K6_HTTP_REQ_DURATION}{m.render()}[{window}]))"
+
+
+def served_latency_buckets(m: Matchers, window: str) -> str:
+    """The services' latency buckets per `le` (for a heatmap)."""
+    return f"sum by (le) (rate({names.REQUEST_DURATION}_bucket{m.render()}[{window}]))"
+
+
+def benchmark_running(m: Matchers) -> str:
+    """One series per k6 test while it runs (its VUs): an annotation region from each benchmark's start to its end."""
+    return f"max by (run, testid, framework, profile, workload) ({K6_VUS}{m.render()})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from observatory.report.scaling import LIMIT, Fit, scaling_fits
+from observatory.report.scaling import LIMIT, Fit, scaling_fits, scaling_unit
 from observatory.results import Run
 
 
@@ -96,7 +96,7 @@ def size(run: Run, rate: float, workload: str) -> list[Sizing]:
         )  # fmt: skip
         per_worker = (single.median or 0.0) / single.workers
         needed = max(1, math.ceil(rate / per_worker))
-        answers.append(Sizing(cap.framework, cap.profile, workload, "workers", rate, needed, needed, needed,
+        answers.append(Sizing(cap.framework, cap.profile, workload, scaling_unit(run), rate, needed, needed, needed,
                               (single.workers, single.workers), math.inf, linear_only=True))  # fmt: skip
     return sorted(answers, key=lambda s: (s.framework, s.profile, s.unit))
 

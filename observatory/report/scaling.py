@@ -160,8 +160,8 @@ def _turns_down(capacities: Sequence[float]) -> bool:
 
 def fit_capacities(framework: str, profile: str, workload: str, unit: str, caps: list[Capacity], seed: int = 0) -> Fit:
     """A fit of capacities at two or more counts, with a seeded bootstrap over each count's repeats."""
-    caps = sorted(caps, key=lambda c: _units(c, unit))
-    counts = [_units(c, unit) for c in caps]
+    caps = sorted(caps, key=lambda c: c.workers)
+    counts = [c.workers for c in caps]
     medians = [float(c.median or 0.0) for c in caps]
     law = fit(counts, medians)
     repeats = [[float(v or 0.0) for v in c.per_repeat] or [float(c.median or 0.0)] for c in caps]
@@ -177,34 +177,23 @@ def fit_capacities(framework: str, profile: str, workload: str, unit: str, caps:
                law, samples)  # fmt: skip
 
 
-def _replicas(cap: Capacity) -> int:
-    # cluster sweeps vary replicas; results without the field are single-replica local runs
-    return int(getattr(cap, "replicas", 1) or 1)
-
-
-def _units(cap: Capacity, unit: str) -> int:
-    return _replicas(cap) if unit == "replicas" else cap.workers
+def scaling_unit(run: Run) -> str:
+    """What the run's counts are: replicas for an imported cluster sweep (kept in `workers`), else workers."""
+    return "replicas" if run.settings.get("scaling_unit") == "replicas" else "workers"
 
 
 def scaling_fits(run: Run) -> list[Fit]:
-    """One fit per framework, profile and workload measured at two or more counts of workers or replicas.
-
-    A replica sweep (workers per replica fixed) is fitted against replicas; a worker sweep against workers.
-    """
+    """One fit per framework, profile and workload measured at two or more counts (workers, or replicas)."""
     groups: dict[tuple[str, str, str], list[Capacity]] = {}
     for cap in run.capacity:
         if cap.median:
             groups.setdefault((cap.framework, cap.profile, cap.workload), []).append(cap)
-    fits = []
-    for (framework, profile, workload), caps in sorted(groups.items()):
-        for unit, fixed in (("replicas", "workers"), ("workers", "replicas")):
-            by_fixed: dict[int, list[Capacity]] = {}
-            for cap in caps:
-                by_fixed.setdefault(_units(cap, fixed), []).append(cap)
-            for series in by_fixed.values():
-                if len({_units(c, unit) for c in series}) >= 2:
-                    fits.append(fit_capacities(framework, profile, workload, unit, series))
-    return fits
+    unit = scaling_unit(run)
+    return [
+        fit_capacities(framework, profile, workload, unit, caps)
+        for (framework, profile, workload), caps in sorted(groups.items())
+        if len({c.workers for c in caps}) >= 2
+    ]
 
 
 def why_not_measured(run: Run) -> str:

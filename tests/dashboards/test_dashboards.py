@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,10 @@ from observatory.workloads import WORKLOADS
 from service_common.profiles import find_profile
 
 CLUSTER_ONLY = ("container_cpu_usage_seconds_total", "container_memory_working_set_bytes")
+ROOT = Path(__file__).resolve().parents[2]
+# grafana-foundation-sdk's Go module decodes a dashboard strictly against Grafana's dashboard schema (and each panel
+# plugin's and datasource query's): dashboards/validate, built by `make setup`.
+VALIDATOR = ROOT / ".tools" / "bin" / "dashboard-validate"
 
 
 def load(filename: str) -> dict:
@@ -24,7 +30,8 @@ def load(filename: str) -> dict:
 
 
 def targets(board: dict) -> list[dict]:
-    return [t for panel in board["panels"] for t in panel.get("targets", [])]
+    queries = [t for panel in board["panels"] for t in panel.get("targets", [])]
+    return queries + [{"expr": a["expr"]} for a in board["annotations"]["list"] if a.get("expr")]
 
 
 @pytest.mark.parametrize("filename", list(DASHBOARDS))
@@ -43,7 +50,12 @@ def test_dashboard_shape(filename: str) -> None:
         assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, panel["title"]
         assert panel["fieldConfig"]["defaults"]["unit"], panel["title"]
         assert len(panel["description"]) > 40, panel["title"]
-        assert panel["options"]["legend"]["showLegend"] is True
+        if panel["type"] == "heatmap":
+            assert panel["options"]["legend"]["show"] is True and panel["options"]["yAxis"]["unit"] == "s"
+        elif panel["type"] == "stat":  # no legend: each value is named by its legend format
+            assert panel["options"]["textMode"] == "value_and_name"
+        else:
+            assert panel["options"]["legend"]["showLegend"] is True, panel["title"]
         for query in panel["targets"]:
             assert query["datasource"]["uid"] == "${datasource}"
             assert query["legendFormat"], panel["title"]
@@ -51,6 +63,49 @@ def test_dashboard_shape(filename: str) -> None:
 
 def test_uids_are_unique() -> None:
     assert len({load(f)["uid"] for f in DASHBOARDS}) == len(DASHBOARDS)
+
+
+def validate(*paths: Path) -> subprocess.CompletedProcess[str]:
+    assert VALIDATOR.is_file(), f"{VALIDATOR} is missing: run make setup"
+    return subprocess.run([str(VALIDATOR), *map(str, paths)], capture_output=True, text=True, timeout=60)
+
+
+def test_every_dashboard_validates_against_grafanas_dashboard_schema() -> None:
+    done = validate(*(HERE / f for f in DASHBOARDS))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count(": valid") == len(DASHBOARDS)
+
+
+def test_the_schema_check_rejects_what_grafana_would_not_read(tmp_path: Path) -> None:
+    board = load("scaling.json")
+    board["panels"][0]["options"]["barWidthh"] = 0.9  # a misspelt option of the bar chart plugin
+    board["style"] = "dark"  # a field Grafana's schema dropped (the 10.1 SDK still wrote it)
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(board))
+    done = validate(broken)
+    assert done.returncode == 1
+    assert "unexpected field 'barWidthh'" in done.stdout and "unexpected field 'style'" in done.stdout
+
+
+def test_dashboards_link_to_each_other_and_annotate_every_benchmark() -> None:
+    uids = {load(f)["uid"] for f in DASHBOARDS}
+    for filename in DASHBOARDS:
+        board = load(filename)
+        [link] = board["links"]
+        assert (
+            link["type"] == "dashboards"
+            and link["tags"] == ["observatory"]
+            and link["includeVars"]
+            and link["keepTime"]
+        )
+        assert "observatory" in board["tags"]
+        [annotation] = board["annotations"]["list"]
+        assert annotation["enable"] and "k6_vus" in annotation["expr"] and "testid" in annotation["expr"]
+    stats = [p for p in load("framework-comparison.json")["panels"] if p["type"] == "stat"]
+    assert [p["title"] for p in stats] == ["Requests per second", "p99 latency", "Errors", "CPU per 1,000 requests"]
+    for panel in stats:
+        [data_link] = panel["fieldConfig"]["defaults"]["links"]
+        assert "var-run=${run}" in data_link["url"] and data_link["url"].split("/")[2] in uids
 
 
 def fill(expr: str, values: dict[str, str]) -> str:
@@ -74,19 +129,15 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalPromet
         run_trial(TrialSpec("fastapi", "uvicorn", WORKLOADS["json"], 1, 1, "constant", 6, rate=100), context)
         # io waits 10 ms, so one VU sends at most 100 req/s: asked for 300, k6 must drop iterations
         run_trial(TrialSpec("fastapi", "uvicorn", WORKLOADS["io"], 1, 1, "constant", 3, rate=300), context, max_vus=1)
+        # a sweep of replicas and of workers, so that per-replica figures and efficiency against one have data
         rows = [
-            {
-                "framework": "fastapi",
-                "profile": "uvicorn",
-                "workload": "json",
-                "workers": 1,
-                "capacity_rps": 100,
-                "p99_seconds": 0.01,
-            }
-        ]
+            {"framework": "fastapi", "profile": "uvicorn", "workload": "json", "workers": workers, "replicas": replicas,
+             "capacity_rps": capacity, "p99_seconds": 0.01}
+            for workers, replicas, capacity in ((1, 1, 100), (1, 2, 180), (2, 1, 190))
+        ]  # fmt: skip
         publish_capacity(rows, "dashrun", prom.remote_write_url, workdir / "publish.log")
         time.sleep(2)
-        values = {"framework": "fastapi", "profile": "uvicorn", "route": "/json", "workload": "json|io", "testid": "dashrun.*",
+        values = {"framework": "fastapi", "profile": "uvicorn", "route": "/json", "workload": "json|io", "testid": "dashrun.*", "run": "dashrun",
                   "namespace": ".*", "__rate_interval": "5s", "__range": "10m"}  # fmt: skip
         yield prom, values, started
 
@@ -104,6 +155,7 @@ def test_every_query_returns_data_from_a_real_run(
         if any(name in expr for name in CLUSTER_ONLY):
             continue  # cAdvisor exists only in the cluster: accepted by Prometheus is what can be checked here
         points = [v for series in result for _, v in series.get("values", []) if v not in ("NaN", "+Inf", "-Inf")]
+        points += [h for series in result for _, h in series.get("histograms", []) if float(h.get("count", 0)) > 0]
         if not points:
             empty.append(expr)
     assert not empty, "queries with no data:\n" + "\n".join(empty)

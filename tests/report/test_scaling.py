@@ -84,3 +84,10 @@ def test_two_core_machine_says_why_and_what_draws_the_curve() -> None:
     assert "gives the services 1" in text and "observatory run --workers 1,2,4" in text
     data.environment["pinning"] = {"service_cores": [0, 1, 2, 3], "k6_and_prometheus_cores": [4, 5, 6, 7]}
     assert "--workers auto" in why_not_measured(data)
+
+
+def test_an_imported_cluster_sweep_is_fitted_against_replicas() -> None:
+    data = run(sweep(curve(Law(1000.0, 0.5))))
+    data.settings["scaling_unit"] = "replicas"  # as observatory import-k6 writes for a replica sweep
+    [result] = scaling_fits(data)
+    assert result.unit == "replicas" and result.verdict().startswith("adding replicas stops paying after 4")
