@@ -39,9 +39,10 @@ class Block:
     repeat: int
 
     @property
-    def service_key(self) -> tuple[str, str, int]:
-        """Blocks with the same key run against the same started service."""
-        return (self.profile.framework, self.profile.name, self.workers)
+    def service_key(self) -> tuple[str, str, int, str]:
+        """Blocks with the same key run against the same started service: each block gets a fresh one, so a
+        workload's peak memory does not depend on which workloads ran before it."""
+        return (self.profile.framework, self.profile.name, self.workers, self.workload.name)
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,8 @@ def pin_cores(available: list[int] | None = None) -> Pinning:
 def blocks(options: RunOptions, rng: random.Random) -> list[Block]:
     """Every block, shuffled: whole repeats in turn, each repeat in a fresh random order.
 
-    Within a repeat, blocks of one service stay together so each service starts once per repeat,
-    and the order of services and of workloads is drawn anew each time.
+    Within a repeat, blocks of one service configuration stay together, and the order of configurations and of
+    workloads is drawn anew each time. Each block starts its service afresh (`Block.service_key`).
     """
     ordered: list[Block] = []
     for repeat in range(1, options.repeats + 1):

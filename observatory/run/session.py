@@ -65,7 +65,7 @@ class Session:
         )
         self._stack = ExitStack()
         self._service: ServiceProcess | None = None
-        self._service_key: tuple[str, str, int] | None = None
+        self._service_key: tuple[str, str, int, str] | None = None
         self._prometheus: LocalPrometheus | None = None
 
     def _settings(self) -> dict[str, object]:

@@ -44,11 +44,17 @@ def test_order_is_shuffled_between_repeats_and_seeds() -> None:
     assert first != second or first != other_seed
 
 
-def test_a_service_runs_its_blocks_together_within_a_repeat() -> None:
+def test_a_configuration_runs_its_blocks_together_within_a_repeat() -> None:
     planned = [b for b in blocks(options(), random.Random(3)) if b.repeat == 1]
-    keys = [b.service_key for b in planned]
+    keys = [(b.profile.key, b.workers) for b in planned]
     changes = sum(1 for a, b in itertools.pairwise(keys) if a != b)
     assert changes == len(set(keys)) - 1
+
+
+def test_every_block_gets_a_fresh_service_so_peak_memory_does_not_depend_on_order() -> None:
+    planned = [b for b in blocks(options(), random.Random(3)) if b.repeat == 1]
+    keys = [b.service_key for b in planned]
+    assert len(set(keys)) == len(keys)
 
 
 def test_cores_are_split_and_a_single_core_is_shared() -> None:
