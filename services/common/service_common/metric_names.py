@@ -15,7 +15,14 @@ SERVICE_LABELS = ("framework", "profile")
 REQUEST_LABELS = (*SERVICE_LABELS, "route", "method", "status")
 UNMATCHED_ROUTE = "unmatched"
 
+# Request-duration buckets. histogram_quantile places a quantile inside one bucket, so its error is at most the
+# bucket's width relative to its lower edge: from 1 ms to 100 ms the edges grow by LATENCY_BUCKET_GROWTH (9 %),
+# which keeps a server-side p99 within 10 % of the true value there (tests/services/test_latency_buckets.py).
+# Outside that range the buckets are coarse on purpose: the SLO's decisions happen inside it.
+LATENCY_BUCKET_GROWTH = 1.09
+LATENCY_FINE_RANGE = (0.001, 0.1)
 LATENCY_BUCKETS = (
-    0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.075,
-    0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0,
+    0.00025, 0.0005, 0.00075,
+    *(round(LATENCY_FINE_RANGE[0] * LATENCY_BUCKET_GROWTH**k, 7) for k in range(55)),  # 1 ms ... 105 ms
+    0.15, 0.2, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0,
 )  # fmt: skip
