@@ -6,7 +6,7 @@ report and `compare` all judge through this package, so a rule changes in one pl
 
 from __future__ import annotations
 
-from observatory.judging.capacity import from_trials, is_lower_bound, repeat_outcomes, summarise
+from observatory.judging.capacity import bounds, from_trials, is_lower_bound, repeat_outcomes, summarise
 from observatory.judging.slo import Slo
 from observatory.judging.trial import GUARDS, INVALID, MISS, PASS, judge, rate_verdict, slo_misses
 
@@ -16,6 +16,7 @@ __all__ = [
     "MISS",
     "PASS",
     "Slo",
+    "bounds",
     "from_trials",
     "is_lower_bound",
     "judge",

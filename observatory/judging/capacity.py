@@ -13,6 +13,7 @@ Rules, in words (README "How a capacity is judged"):
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -157,3 +158,12 @@ def from_trials(trials: Iterable[Trial], finished: Collection[tuple[Key, int]] |
 def is_lower_bound(cap: Capacity) -> bool:
     """True when the capacity is only a lower bound: some finished repeat found no rate above it that missed."""
     return cap.lower_bound
+
+
+def bounds(cap: Capacity) -> tuple[float, float]:
+    """Where the service's capacity plausibly lies, over repeats: from the lowest repeat's best pass to the highest
+    repeat's best pass plus the search's resolution; unbounded above when it is only a lower bound."""
+    low = cap.low or 0.0
+    if cap.lower_bound:
+        return low, math.inf
+    return low, (cap.high or 0.0) + (cap.resolution or 0.0)

@@ -1,17 +1,32 @@
-"""The article's claims as data, each judged against a run: holds, does not hold, depends, or not measured."""
+"""The article's claims as data, each judged against a run with the capacities' uncertainty.
+
+A capacity is an interval, not a point (observatory.judging.capacity.bounds): from the lowest repeat to the highest
+plus the search's resolution, open above when it is only a lower bound. A verdict is given only when the whole
+interval says the same; otherwise it is "cannot tell", with the reason (a load generator that ran out first, a
+spread or resolution that straddles the claim).
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from observatory.judging import bounds
+from observatory.judging.trial import GENERATOR
 from observatory.results import Capacity, Run
 
 ARTICLE = "FastAPI vs Flask vs Django (DEV Community), shared/seed/000_337977007894952b.txt"
-HOLDS, FAILS, DEPENDS, UNMEASURED = "holds", "does not hold", "depends", "not measured"
+HOLDS, FAILS, DEPENDS, CANNOT_TELL, UNMEASURED = "holds", "does not hold", "depends", "cannot tell", "not measured"
+# "A significant advantage": at least half as much again, over the whole interval of the ratio.
 SIGNIFICANT = 1.5
+# "The difference narrows": the cpu ratio is closer to 1 than the io ratio by at least this much (in ratio units),
+# over the whole intervals; a smaller difference is within what repeats and resolution can tell apart.
+NARROWS_BY = 0.1
 ASYNC_QUOTE = "FastAPI's async-native architecture gives it a significant performance advantage for I/O-bound workloads"
-CPU_QUOTE = "For CPU-bound tasks, the difference narrows since Python's GIL"  # "a significant advantage": at least half as much again, beyond the spread
+CPU_QUOTE = "For CPU-bound tasks, the difference narrows since Python's GIL"
+
+Interval = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -47,27 +62,57 @@ def _machine(run: Run) -> str:
     return f"{cores} service core(s) of {env.get('cpu_model', 'an unknown CPU')}, SLO p99 ≤ {run.slo.get('p99_ms', '?')} ms"
 
 
+def _interval_text(interval: Interval) -> str:
+    low, high = interval
+    return f"{low:,.0f}–{high:,.0f}" if math.isfinite(high) else f"≥ {low:,.0f}"
+
+
+def _stopped_at(cap: Capacity) -> str:
+    if cap.lower_bound_reason == GENERATOR:
+        return f"the load generator ran out at {cap.median:,.0f} req/s"
+    return f"the search stopped at {cap.median:,.0f} req/s with every rate passing (a larger --size searches further)"
+
+
+def judge_range(cap: Capacity, low: float, high: float | None) -> tuple[str, str]:
+    """The verdict and its words for a capacity against a claimed range [low, high] (high None: open-ended).
+
+    Symmetric: a capacity wholly above or wholly below the range depends on the machine either way.
+    """
+    lo, hi = bounds(cap)
+    top = math.inf if high is None else high
+    if lo >= low and hi <= top:
+        return HOLDS, "within the claim"
+    if hi < low:
+        return DEPENDS, "below the claim on this machine"
+    if lo > top:
+        return DEPENDS, "above the claim on this machine"
+    if cap.lower_bound and cap.median is not None and (cap.median < low or high is not None):
+        return CANNOT_TELL, f"cannot tell on this machine: {_stopped_at(cap)}"
+    return CANNOT_TELL, f"cannot tell: the measured range {_interval_text((lo, hi))} straddles the claim's edge"
+
+
 def _range_claim(quote: str, framework: str, profiles: tuple[str, ...], low: float, high: float | None) -> Claim:
     def judge(run: Run) -> Verdict:
         best = _best(run, framework, profiles, ("json", "plaintext"))
         if best is None or best.median is None:
             return Verdict(quote, UNMEASURED, "no json or plaintext capacity for this stack in the run", _machine(run))
-        measured = f"{best.median:,.0f} req/s ({best.profile}, {best.workload}, {best.workers} worker(s))"
+        verdict, words = judge_range(best, low, high)
+        measured = (
+            f"{'≥ ' if best.lower_bound else ''}{best.median:,.0f} req/s, range {_interval_text(bounds(best))} "
+            f"({best.profile}, {best.workload}, {best.workers} worker(s)): {words}"
+        )
         per_worker = best.median / best.workers
         conditions = (
             f"{_machine(run)}. The article names no hardware, worker count or latency bound: an absolute "
             f"figure depends on all three ({per_worker:,.0f} req/s per worker here)."
         )
-        if best.median >= low and (high is None or best.median <= high):
-            return Verdict(quote, HOLDS, measured, conditions)
-        if high is not None and best.median > high:
-            return Verdict(quote, FAILS, measured + ": faster than claimed", conditions)
-        return Verdict(quote, DEPENDS, measured + ": below the claim on this machine", conditions)
+        return Verdict(quote, verdict, measured, conditions)
 
     return Claim(quote, judge)
 
 
-def _ratio(run: Run, workload: str) -> tuple[float, str] | None:
+def _ratio(run: Run, workload: str) -> tuple[Interval, str] | None:
+    """FastAPI's capacity over the best sync stack's, as an interval, and its words."""
     fast = _best(run, "fastapi", ("uvicorn", "gunicorn-uvicorn"), (workload,))
     sync = [c for f in ("flask", "django") if (c := _best(run, f, ("gunicorn-sync", "gunicorn-gthread"), (workload,)))]
     if fast is None or not sync or not fast.median:
@@ -75,8 +120,30 @@ def _ratio(run: Run, workload: str) -> tuple[float, str] | None:
     best_sync = max(sync, key=lambda c: c.median or 0.0)
     if not best_sync.median:
         return None
-    text = f"FastAPI/{fast.profile} {fast.median:,.0f} vs {best_sync.framework}/{best_sync.profile} {best_sync.median:,.0f} req/s"
-    return fast.median / best_sync.median, text
+    (f_lo, f_hi), (s_lo, s_hi) = bounds(fast), bounds(best_sync)
+    interval = (f_lo / s_hi if s_hi else 0.0, f_hi / s_lo if s_lo else math.inf)
+    text = (
+        f"FastAPI/{fast.profile} {_interval_text(bounds(fast))} vs {best_sync.framework}/{best_sync.profile} "
+        f"{_interval_text(bounds(best_sync))} req/s"
+    )
+    return interval, text
+
+
+def _ratio_text(interval: Interval) -> str:
+    low, high = interval
+    return f"{low:.1f}x–{high:.1f}x" if math.isfinite(high) else f"≥ {low:.1f}x"
+
+
+def judge_advantage(ratio: Interval) -> str:
+    """Significant (the whole ratio ≥ SIGNIFICANT), none (≤ 1), some (between), or cannot tell."""
+    low, high = ratio
+    if low >= SIGNIFICANT:
+        return HOLDS
+    if high <= 1:
+        return FAILS
+    if low > 1 and high < SIGNIFICANT:
+        return DEPENDS
+    return CANNOT_TELL
 
 
 def _async_io(run: Run) -> Verdict:
@@ -84,13 +151,31 @@ def _async_io(run: Run) -> Verdict:
     ratio = _ratio(run, "io")
     if ratio is None:
         return Verdict(quote, UNMEASURED, "the run has no io capacity for FastAPI and a sync stack", _machine(run))
-    value, text = ratio
+    interval, text = ratio
     conditions = (
         f"I/O wait of 10 ms per request; a sync worker serves one request at a time and a gthread worker "
-        f"THREADS at a time, so the advantage shrinks as workers or threads grow. {_machine(run)}."
+        f'THREADS at a time, so the advantage shrinks as workers or threads grow. "Significant": at least '
+        f"{SIGNIFICANT:g}x over the whole range of repeats and resolution. {_machine(run)}."
     )
-    verdict = HOLDS if value >= SIGNIFICANT else (DEPENDS if value > 1 else FAILS)
-    return Verdict(quote, verdict, f"{value:.1f}x: {text}", conditions)
+    return Verdict(quote, judge_advantage(interval), f"{_ratio_text(interval)}: {text}", conditions)
+
+
+def _distance_from_one(ratio: Interval) -> Interval:
+    low, high = ratio
+    if low <= 1 <= high:
+        return 0.0, max(1 - low, high - 1)
+    return min(abs(low - 1), abs(high - 1)), max(abs(low - 1), abs(high - 1))
+
+
+def judge_narrows(cpu: Interval, io: Interval) -> str:
+    """Holds when the cpu ratio is closer to 1 than the io ratio by NARROWS_BY over both whole intervals."""
+    cpu_lo, cpu_hi = _distance_from_one(cpu)
+    io_lo, io_hi = _distance_from_one(io)
+    if io_lo - cpu_hi >= NARROWS_BY:
+        return HOLDS
+    if io_hi - cpu_lo <= 0:
+        return FAILS
+    return CANNOT_TELL
 
 
 def _cpu_narrows(run: Run) -> Verdict:
@@ -100,10 +185,12 @@ def _cpu_narrows(run: Run) -> Verdict:
         return Verdict(
             quote, UNMEASURED, "needs cpu and io (or json) capacity for FastAPI and a sync stack", _machine(run)
         )
-    measured = f"FastAPI/sync ratio {cpu[0]:.2f}x on cpu vs {io[0]:.2f}x on io/json"
-    conditions = f"Pure-Python work of about a millisecond holds the GIL: one worker serves one at a time either way. {_machine(run)}."
-    verdict = HOLDS if abs(cpu[0] - 1) < abs(io[0] - 1) else FAILS
-    return Verdict(quote, verdict, measured, conditions)
+    measured = f"FastAPI/sync ratio {_ratio_text(cpu[0])} on cpu vs {_ratio_text(io[0])} on io/json"
+    conditions = (
+        f"Pure-Python work of about a millisecond holds the GIL: one worker serves one at a time either way. "
+        f'"Narrows": the cpu ratio is closer to 1 by at least {NARROWS_BY:g} over both whole ranges. {_machine(run)}.'
+    )
+    return Verdict(quote, judge_narrows(cpu[0], io[0]), measured, conditions)
 
 
 CLAIMS = (

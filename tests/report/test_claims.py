@@ -1,0 +1,99 @@
+"""Claims judged with the capacities' uncertainty: bounds, resolution and spread decide, and every threshold sits
+exactly where the module says (boundary cases fail when one is moved)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from observatory.judging.trial import GENERATOR
+from observatory.report import claims
+from observatory.report.claims import CANNOT_TELL, DEPENDS, FAILS, HOLDS, judge_advantage, judge_narrows, judge_range
+from observatory.results import Capacity
+
+
+def cap(
+    low: float, high: float | None = None, *, resolution: float | None = None, lower_bound: str | None = None
+) -> Capacity:
+    high = low if high is None else high
+    per_repeat: list[float | None] = [low, high]
+    return Capacity("fastapi", "uvicorn", "json", 1, per_repeat, (low + high) / 2, low, high, None,
+                    lower_bound=lower_bound is not None, lower_bound_reason=lower_bound, resolution=resolution)  # fmt: skip
+
+
+# (case, capacity, claimed low, claimed high, verdict, words)
+RANGE_CASES = [
+    ("inside", cap(3_200, 3_600, resolution=100), 3_000, 5_000, HOLDS, "within the claim"),
+    ("wholly below", cap(900, 1_000, resolution=40), 3_000, 5_000, DEPENDS, "below the claim on this machine"),
+    ("wholly above", cap(6_000, 6_200, resolution=100), 3_000, 5_000, DEPENDS, "above the claim on this machine"),
+    ("resolution reaches over the top", cap(4_900, 4_950, resolution=100), 3_000, 5_000, CANNOT_TELL, "straddles"),
+    ("spread straddles the bottom", cap(2_900, 3_100), 3_000, 5_000, CANNOT_TELL, "straddles"),
+    ("≥ below an open-ended claim: the generator ran out", cap(5_244, lower_bound=GENERATOR), 10_000, None,
+     CANNOT_TELL, "cannot tell on this machine: the load generator ran out at 5,244 req/s"),
+    ("≥ below a claim: out of steps", cap(1_500, lower_bound="out of steps"), 2_000, 4_000, CANNOT_TELL,
+     "the search stopped at 1,500 req/s"),
+    ("≥ above an open-ended claim's floor holds", cap(12_000, lower_bound=GENERATOR), 10_000, None, HOLDS, "within"),
+    ("≥ inside a closed range cannot tell the top", cap(3_500, lower_bound=GENERATOR), 3_000, 5_000, CANNOT_TELL,
+     "ran out at 3,500"),
+    ("≥ above a closed range is above", cap(5_500, lower_bound=GENERATOR), 3_000, 5_000, DEPENDS, "above the claim"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("capacity", "low", "high", "verdict", "words"), [c[1:] for c in RANGE_CASES], ids=[c[0] for c in RANGE_CASES]
+)
+def test_range_claims(capacity: Capacity, low: float, high: float | None, verdict: str, words: str) -> None:
+    got, said = judge_range(capacity, low, high)
+    assert (got, words in said) == (verdict, True), said
+
+
+def test_ranges_are_symmetric() -> None:
+    """Equally far below and above a range give the same verdict."""
+    below, _ = judge_range(cap(2_000, 2_100), 3_000, 5_000)
+    above, _ = judge_range(cap(5_900, 6_000), 3_000, 5_000)
+    assert below == above == DEPENDS
+
+
+# (ratio interval, verdict): the boundaries pin SIGNIFICANT at 1.5 and "no advantage" at 1
+ADVANTAGE_CASES = [
+    ((1.5, 1.9), HOLDS), ((1.49, 1.9), CANNOT_TELL), ((5.1, math.inf), HOLDS), ((0.8, 1.0), FAILS),
+    ((0.8, 1.01), CANNOT_TELL), ((1.1, 1.4), DEPENDS), ((1.1, 1.5), CANNOT_TELL), ((0.0, math.inf), CANNOT_TELL),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("ratio", "verdict"), ADVANTAGE_CASES)
+def test_advantage(ratio: tuple[float, float], verdict: str) -> None:
+    assert judge_advantage(ratio) == verdict
+
+
+# (cpu ratio, io ratio, verdict): NARROWS_BY pinned at 0.1
+NARROWS_CASES = [
+    ((1.1, 1.3), (5.1, 6.1), HOLDS),
+    ((1.25, 1.375), (1.5, 1.75), HOLDS),  # at most 0.375 from 1 against at least 0.5: 0.125 closer
+    ((1.25, 1.41), (1.5, 1.75), CANNOT_TELL),  # 0.09 closer: within the tolerance
+    ((1.45, 1.5), (1.2, 1.4), FAILS),  # the cpu ratio is further from 1
+    ((1.0, 1.2), (1.1, 1.2), CANNOT_TELL),
+]
+
+
+@pytest.mark.parametrize(("cpu", "io", "verdict"), NARROWS_CASES)
+def test_narrows_with_a_tolerance(cpu: tuple[float, float], io: tuple[float, float], verdict: str) -> None:
+    assert judge_narrows(cpu, io) == verdict
+
+
+def test_point_ratios_within_the_tolerance_are_not_a_verdict() -> None:
+    """The former rule compared two noisy ratios directly: 1.30 vs 1.32 "narrowed"."""
+    assert judge_narrows((1.30, 1.30), (1.32, 1.32)) == CANNOT_TELL
+
+
+@pytest.mark.parametrize(
+    ("name", "moved"), [("SIGNIFICANT", 1.4), ("SIGNIFICANT", 1.6), ("NARROWS_BY", 0.05), ("NARROWS_BY", 0.2)]
+)
+def test_seeded_fault_moving_a_threshold_breaks_a_boundary_case(
+    monkeypatch: pytest.MonkeyPatch, name: str, moved: float
+) -> None:
+    monkeypatch.setattr(claims, name, moved)
+    advantage = [judge_advantage(ratio) == verdict for ratio, verdict in ADVANTAGE_CASES]
+    narrows = [judge_narrows(cpu, io) == verdict for cpu, io, verdict in NARROWS_CASES]
+    assert not all(advantage + narrows), f"moving {name} to {moved} broke no boundary case"
