@@ -181,6 +181,7 @@ def test_service_monitors_are_picked_up_by_kube_prometheus_stack() -> None:
 
 
 def test_database_password_is_generated_never_committed() -> None:
+    """With `helm install`, the chart generates the password (and keeps it on upgrades, by lookup)."""
     case = Case(ROOT / "charts/observatory-services", None)
     render_once, render_twice = (
         subprocess.run(
@@ -199,6 +200,86 @@ def test_database_password_is_generated_never_committed() -> None:
         for item in deployment["spec"]["template"]["spec"]["containers"][0].get("env", []):
             if item["name"].endswith("PASSWORD"):
                 assert "secretKeyRef" in item["valueFrom"]
+
+
+def test_with_an_existing_secret_every_render_is_the_same() -> None:
+    """Tilt renders with `helm template` on every evaluation: nothing may be generated then."""
+    args = ["--set", "postgresql.existingSecret=made-once", "--set", "externalReplicas=true"]
+    chart = str(ROOT / "charts/observatory-services")
+    first, second = (
+        subprocess.run([helm(), "template", "s", chart, *args], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    )
+    assert first == second
+    docs = [d for d in yaml.safe_load_all(first) if d]
+    assert not by_kind(docs, "Secret")
+    (postgres,) = by_kind(docs, "StatefulSet")
+    (password,) = [v for v in pod_specs(postgres)[0]["volumes"] if v["name"] == "password"]
+    assert password["secret"]["secretName"] == "made-once"
+    for deployment in by_kind(docs, "Deployment"):
+        assert "replicas" not in deployment["spec"], "a re-apply would scale the service back"
+        env = {i["name"]: i for i in pod_specs(deployment)[0]["containers"][0]["env"]}
+        assert env["POSTGRES_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "made-once"
+
+
+def test_scaling_a_service_does_not_restart_postgresql() -> None:
+    chart = str(ROOT / "charts/observatory-services")
+
+    def checksum(*args: str) -> str:
+        text = subprocess.run([helm(), "template", "s", chart, *args], capture_output=True, text=True, check=True)
+        (postgres,) = by_kind([d for d in yaml.safe_load_all(text.stdout) if d], "StatefulSet")
+        return postgres["spec"]["template"]["metadata"]["annotations"]["checksum/init"]
+
+    plain = checksum()
+    assert (
+        checksum("--set", "services.fastapi-uvicorn.replicas=4", "--set", "services.flask-gunicorn-sync.workers=4")
+        == plain
+    )
+    # a new database to create does change it: the init script must run
+    assert checksum("--set", "services.baseline-asgi-uvicorn.database=true") != plain
+
+
+def test_probes_outlast_a_benchmark_above_capacity() -> None:
+    """Above capacity a probe waits in the same queue as the load: it must not take the pod out or restart it."""
+    docs = render(Case(ROOT / "charts/observatory-services", None))
+    for deployment in by_kind(docs, "Deployment"):
+        (service,) = pod_specs(deployment)[0]["containers"]
+        ready, live = service["readinessProbe"], service["livenessProbe"]
+        assert ready["timeoutSeconds"] >= 5 and ready["periodSeconds"] * ready["failureThreshold"] >= 60
+        assert live["timeoutSeconds"] >= 10 and live["periodSeconds"] * live["failureThreshold"] >= 120
+        assert live["httpGet"]["path"] == "/health/live"  # no database query: a slow database restarts nothing
+    (postgres,) = by_kind(docs, "StatefulSet")
+    (db,) = pod_specs(postgres)[0]["containers"]
+    command = db["readinessProbe"]["exec"]["command"]
+    assert command[0] == "pg_isready" and "--host=127.0.0.1" in command, "readiness over TCP, as the services connect"
+    assert db["readinessProbe"]["timeoutSeconds"] >= 5
+
+
+def test_cpu_limits_leave_room_above_every_profiles_processes() -> None:
+    """A CPU limit at the request lets CFS throttle a 100 ms period: as long as the SLO."""
+    services = yaml.safe_load((ROOT / "charts/observatory-services/values.yaml").read_text())
+    most_processes = max(s["workers"] for s in services["services"].values())
+    for deployment in by_kind(render(Case(ROOT / "charts/observatory-services", None)), "Deployment"):
+        (service,) = pod_specs(deployment)[0]["containers"]
+        assert float(service["resources"]["limits"]["cpu"]) > most_processes
+    load = yaml.safe_load((ROOT / "charts/observatory-load/values.yaml").read_text())
+    assert float(load["resources"]["limits"]["cpu"]) > float(load["resources"]["requests"]["cpu"])
+
+
+def test_monitoring_stays_off_the_services_and_load_nodes_and_keeps_its_data() -> None:
+    monitoring = yaml.safe_load((ROOT / "charts/monitoring/kube-prometheus-stack-values.yaml").read_text())
+    control_plane = next(n for n in KIND_CONFIG["nodes"] if n["role"] == "control-plane")
+    for placed in (
+        monitoring["prometheus"]["prometheusSpec"],
+        monitoring["grafana"],
+        monitoring["prometheusOperator"],
+        monitoring["prometheusOperator"]["admissionWebhooks"]["patch"],
+        monitoring["kube-state-metrics"],
+    ):
+        assert placed["nodeSelector"].items() <= control_plane["labels"].items()
+        assert any(t["key"] == "node-role.kubernetes.io/control-plane" for t in placed["tolerations"])
+    storage = monitoring["prometheus"]["prometheusSpec"]["storageSpec"]["volumeClaimTemplate"]["spec"]
+    assert storage["resources"]["requests"]["storage"].endswith("Gi")
 
 
 def test_dashboards_config_maps_hold_exactly_the_dashboards() -> None:
@@ -229,33 +310,133 @@ def test_scheduled_benchmarks_run_in_turn_tagged_and_keep_their_summaries() -> N
     values = yaml.safe_load((ROOT / "charts/observatory-load/values.yaml").read_text())
     (cron,) = by_kind(docs, "CronJob")
     pod = pod_specs(cron)[0]
-    runs = containers(pod)
-    # a `rates` ladder is one constant-rate run per rate, in order
+    steps = [c["name"] for c in containers(pod)]
+    # per replica count, per benchmark: scale, ready, each rate of the ladder in order, publish, restore
     expected = [
-        f"{b['name']}-{rate}" if "rates" in b else b["name"]
+        f"r{n}-{b['name']}-{step}"
+        for n in values["replicaSweep"]["replicas"]
         for b in values["benchmarks"]
-        for rate in b.get("rates", [0])
+        for step in ["scale", "ready", *b["rates"], "publish", "restore"]
     ]
-    assert [c["name"] for c in runs] == expected
-    rates = [{i["name"]: i.get("value") for i in c["env"]}.get("RATE") for c in runs]
-    assert rates[:2] == [str(r) for r in values["benchmarks"][0]["rates"][:2]]
+    assert steps == expected
+    assert values["replicaSweep"]["replicas"] == [1, 2, 4]
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    runs = [c for c in containers(pod) if c["image"].startswith("grafana/k6") and not c["name"].endswith("-publish")]
+    testids = set()
     for container in runs:
         env = {item["name"]: item.get("value") for item in container["env"]}
-        assert "experimental-prometheus-rw" in container["args"]
+        script = container["args"][0]
+        assert container["command"] == ["/bin/sh", "-c"] and script.rstrip().endswith("exit 0")
+        assert "experimental-prometheus-rw" in script and f"--tag replicas={env['REPLICAS']}" in script
         assert env["K6_PROMETHEUS_RW_SERVER_URL"] == values["remoteWriteUrl"]
         assert env["K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM"] == "true"
-        assert env["TESTID"] and env["SUMMARY_PATH"].startswith("/results/")
+        assert env["SUMMARY_PATH"] == "/results/$(TESTID).json"
+        testids.add(env["TESTID"])
+    assert len(testids) == len(runs)
     (results,) = [v for v in pod["volumes"] if v["name"] == "results"]
     (claim,) = by_kind(docs, "PersistentVolumeClaim")
     assert results["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+    # the results outlive `tilt down` and `helm uninstall`
+    assert claim["metadata"]["annotations"]["tilt.dev/down-policy"] == "keep"
+    assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
 
 
-def test_test_run_distributes_load_with_the_same_script() -> None:
+def test_each_publish_step_reads_exactly_its_ladders_summaries() -> None:
+    (cron,) = by_kind(render(Case(ROOT / "charts/observatory-load", None)), "CronJob")
+    steps = containers(pod_specs(cron)[0])
+    for index, step in enumerate(steps):
+        if not step["name"].endswith("-publish"):
+            continue
+        env = {item["name"]: item.get("value") for item in step["env"]}
+        ladder = []
+        for earlier in reversed(steps[:index]):
+            if earlier["command"] == ["kubectl"]:
+                break
+            ladder.insert(0, {i["name"]: i.get("value") for i in earlier["env"]}["SUMMARY_PATH"])
+        summaries = [path.replace("$(TESTID)", f"$(POD_NAME)-{name}") for path, name in
+                     zip(ladder, [s["name"] for s in steps[index - len(ladder) : index]], strict=True)]  # fmt: skip
+        assert env["SUMMARIES"].split(",") == summaries
+        assert env["REPLICAS"] == step["name"].split("-")[0].removeprefix("r")
+
+
+def test_the_schedule_has_a_time_zone_and_a_starting_deadline() -> None:
+    (cron,) = by_kind(render(Case(ROOT / "charts/observatory-load", None)), "CronJob")
+    assert cron["spec"]["timeZone"] == "Etc/UTC"
+    assert 0 < cron["spec"]["startingDeadlineSeconds"] <= 6 * 3600
+
+
+def test_the_replica_sweep_may_only_read_and_scale_the_benchmarked_deployments() -> None:
+    """Least privilege: a Role limited by name to the services' Deployments, its token only in the kubectl steps."""
+    docs = render(Case(ROOT / "charts/observatory-load", None))
+    services = render(Case(ROOT / "charts/observatory-services", None))
+    deployments = {d["metadata"]["name"] for d in by_kind(services, "Deployment")}
+    (account,) = by_kind(docs, "ServiceAccount")
+    (role,) = by_kind(docs, "Role")
+    (binding,) = by_kind(docs, "RoleBinding")
+    assert account["metadata"]["name"] == role["metadata"]["name"] == "observatory-load-scaler"
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": "observatory-load-scaler",
+    }
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "observatory-load-scaler", "namespace": "default"}
+    ]
+    assert not by_kind(docs, "ClusterRole") and not by_kind(docs, "ClusterRoleBinding")
+    granted = {(r["resources"][0], tuple(r["verbs"])): set(r["resourceNames"]) for r in role["rules"]}
+    assert granted == {
+        ("deployments/scale", ("get", "patch")): deployments,
+        ("deployments", ("get", "list", "watch")): deployments,
+    }
+    assert all(r["apiGroups"] == ["apps"] for r in role["rules"])
+    (cron,) = by_kind(docs, "CronJob")
+    pod = pod_specs(cron)[0]
+    assert pod["serviceAccountName"] == "observatory-load-scaler" and pod["automountServiceAccountToken"] is False
+    for container in containers(pod):
+        mounts = {m["name"] for m in container["volumeMounts"]}
+        if container["command"] == ["kubectl"]:
+            assert "scaler-token" in mounts
+            target = next(a for a in container["args"] if a.startswith("deployment/")).removeprefix("deployment/")
+            assert target in deployments
+        else:
+            assert "scaler-token" not in mounts, f"{container['name']} (k6) must not hold the scaler's token"
+
+
+def test_without_the_sweep_no_identity_and_no_kubectl_step() -> None:
+    case = next(c for c in CASES if c.values and c.values.stem == "single-benchmark-values")
+    docs = render(case)
+    assert not by_kind(docs, "ServiceAccount") and not by_kind(docs, "Role")
+    (cron,) = by_kind(docs, "CronJob")
+    pod = pod_specs(cron)[0]
+    assert "serviceAccountName" not in pod
+    assert [c["name"] for c in containers(pod)] == ["django-db", "django-db-publish"]
+
+
+def test_one_off_job_runs_the_same_sequence_once() -> None:
+    case = next(c for c in CASES if c.values and c.values.stem == "jobs-values")
+    (job,) = by_kind(render(case), "Job")
+    names = [c["name"] for c in containers(pod_specs(job)[0])]
+    assert names == ["fastapi-io", "fastapi-io-publish", "flask-sweep", "flask-sweep-publish", "django-step",
+                     "django-step-publish"]  # fmt: skip
+    assert job["spec"]["template"]["metadata"]["labels"]["observatory.dev/benchmark"] == "scheduled"
+
+
+def test_test_run_is_one_run_of_one_benchmark_that_the_network_policy_selects() -> None:
     case = next(c for c in CASES if c.values and c.values.stem == "testrun-values")
-    runs = by_kind(render(case), "TestRun")
-    assert runs and all(r["spec"]["parallelism"] == 4 for r in runs)
-    assert all(r["spec"]["script"]["localFile"] == "/scripts/benchmark.js" for r in runs)
+    docs = render(case)
+    (run,) = by_kind(docs, "TestRun")
+    assert run["spec"]["parallelism"] == 4
+    assert run["spec"]["script"]["localFile"] == "/scripts/benchmark.js"
+    env = {item["name"]: item.get("value") for item in run["spec"]["runner"]["env"]}
+    # one testid for all four runners, so Prometheus shows one run; the rate is the total they share
+    assert env["TESTID"] == env["RUN_ID"] == run["metadata"]["name"] and "$(" not in env["TESTID"]
+    assert env["RATE"] == "800" and env["FRAMEWORK"] == "flask"
+    (policy,) = by_kind(docs, "NetworkPolicy")
+    selector = policy["spec"]["podSelector"]["matchLabels"]
+    assert selector.items() <= run["spec"]["runner"]["metadata"]["labels"].items()
+    # four runners at one CPU each fit a laptop's load node; the old mode asked for 84
+    requests = run["spec"]["runner"]["resources"]["requests"]["cpu"]
+    assert float(requests) * run["spec"]["parallelism"] <= 4
 
 
 @pytest.mark.parametrize("chart", CHARTS, ids=lambda c: c.name)

@@ -32,9 +32,21 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: {{ .key }}
 {{- end }}
 
-{{/* The generated PostgreSQL password's Secret. */}}
+{{/* The PostgreSQL password's Secret: postgresql.existingSecret (made once outside the chart, as the Tiltfile does)
+or the one the chart generates. */}}
 {{- define "observatory-services.postgresSecret" -}}
-{{- printf "%s-postgresql" .Release.Name }}
+{{- .Values.postgresql.existingSecret | default (printf "%s-postgresql" .Release.Name) }}
+{{- end }}
+
+{{/* The SQL that creates one database per framework (the checksum of the PostgreSQL pod hashes only this). */}}
+{{- define "observatory-services.createDatabases" -}}
+{{- $seen := dict }}
+{{- range $key, $svc := .Values.services }}
+{{- if and (ne ($svc.database | toString) "false") (not (hasKey $seen $svc.framework)) }}
+{{- $_ := set $seen $svc.framework true }}
+{{ printf "CREATE DATABASE %q OWNER observatory;" $svc.framework }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* The restricted container security context. */}}
