@@ -35,14 +35,22 @@ def _seconds(duration: str) -> float:
     return float(match.group(1)) * _SECONDS[match.group(2)]
 
 
-def metric(summary: dict[str, Any], name: str, key: str, default: float = 0.0) -> float:
+def metric(summary: dict[str, Any], name: str, key: str, default: float = 0.0, *, scenario: str | None = None) -> float:
     """A value from a summary, e.g. metric(s, "http_reqs", "count"), from the scenario's sub-metric when there is one.
 
-    benchmark.js sets thresholds on `name{scenario:...}`, which keeps setup()'s readiness request out.
+    benchmark.js sets thresholds on `name{scenario:...}`, which keeps setup()'s readiness request out, and on the
+    warm-up's (`{scenario:warmup}`), which is never the measured window: the measured scenario is the one the
+    summary's `observatory` block names. `scenario` asks for another one's (e.g. "warmup"; 0 when absent).
     """
     metrics = summary.get("metrics", {})
-    scenario = next((k for k in metrics if k.startswith(f"{name}{{scenario:")), name)
-    values = metrics.get(scenario, {}).get("values", {})
+    measured = scenario or (summary.get("observatory") or {}).get("scenario")
+    if measured is not None and f"{name}{{scenario:{measured}}}" in metrics:
+        chosen = f"{name}{{scenario:{measured}}}"
+    elif scenario is not None:
+        return default
+    else:
+        chosen = next((k for k in metrics if k.startswith(f"{name}{{scenario:") and k != f"{name}{{scenario:warmup}}"), name)
+    values = metrics.get(chosen, {}).get("values", {})
     value = values.get(key, default)
     return default if value is None else float(value)
 

@@ -90,6 +90,7 @@ class K6Outcome:
     wall_seconds: float
     cpu_seconds: float
     load_cpu_cores: float | None = None  # cores k6 kept busy while the load ran (its start-up left out)
+    load_cpu_wait: float | None = None  # seconds per second k6's threads waited for a CPU while the load ran
 
     @property
     def busy_cores(self) -> float:
@@ -98,9 +99,14 @@ class K6Outcome:
             return self.load_cpu_cores
         return self.cpu_seconds / self.wall_seconds if self.wall_seconds else 0.0
 
-    def metric(self, name: str, key: str, default: float = 0.0) -> float:
-        """A value from the summary, e.g. metric("http_reqs", "count") (observatory.k6_summaries.metric)."""
-        return k6_summaries.metric(self.summary, name, key, default)
+    def metric(self, name: str, key: str, default: float = 0.0, *, scenario: str | None = None) -> float:
+        """A value from the measured window, e.g. metric("http_reqs", "count") (observatory.k6_summaries.metric)."""
+        return k6_summaries.metric(self.summary, name, key, default, scenario=scenario)
+
+    @property
+    def warmup_requests(self) -> int:
+        """Requests the unmeasured warm-up sent (the service counts them; the measured window does not)."""
+        return int(self.metric("http_reqs", "count", scenario=WARMUP))
 
 
 def run_k6(
@@ -133,12 +139,14 @@ def run_k6(
     started = time.monotonic()
     process = OwnedProcess("k6", argv, env=env, log_path=log_path, cores=cores, cwd=tools.ROOT)
     samples: list[tuple[float, float]] = []
+    waits: list[tuple[float, float]] = []
     with process:
         watched = _watch(process.pid)
+        tracker = RunQueueWait(process.pid)
         while process.alive():
             if time.monotonic() - started > limit:
                 raise ObservatoryError(f"k6 ran past {limit:.0f}s and was stopped: {process.log_tail()}")
-            _sample_cpu(watched, samples)
+            _sample_cpu(watched, samples, waits, tracker)
             time.sleep(0.05)
         code = process.exit_code() or 0
     wall = time.monotonic() - started
@@ -156,6 +164,7 @@ def run_k6(
         wall_seconds=wall,
         cpu_seconds=cpu,
         load_cpu_cores=load_cpu_cores(samples, settings.duration_s),
+        load_cpu_wait=load_cpu_cores(waits, settings.duration_s),
     )
 
 
@@ -166,8 +175,13 @@ def _watch(pid: int) -> psutil.Process | None:
         return None
 
 
-def _sample_cpu(watched: psutil.Process | None, samples: list[tuple[float, float]]) -> None:
-    """Append (time, CPU seconds so far) of the k6 process, every 0.2 s at most."""
+def _sample_cpu(
+    watched: psutil.Process | None,
+    samples: list[tuple[float, float]],
+    waits: list[tuple[float, float]] | None = None,
+    tracker: RunQueueWait | None = None,
+) -> None:
+    """Append (time, CPU seconds so far) of the k6 process, and (time, run-queue wait so far), every 0.2 s at most."""
     now = time.monotonic()
     if watched is None or (samples and now - samples[-1][0] < 0.2):
         return
@@ -176,6 +190,41 @@ def _sample_cpu(watched: psutil.Process | None, samples: list[tuple[float, float
     except psutil.Error:
         return
     samples.append((now, times.user + times.system))
+    if waits is not None and tracker is not None:
+        wait = tracker.read()
+        if wait is not None:
+            waits.append((now, wait))
+
+
+class RunQueueWait:
+    """Seconds a process's threads have spent runnable but waiting for a CPU, summed over threads as they come and go.
+
+    Read from /proc/PID/task/*/schedstat. k6 starved of CPU (another process on its core, a cgroup quota) waits
+    here while its own CPU use can stay low, so this, not its utilisation, tells that it could not send on time.
+    A thread's wait is counted from its first sample on; an exited thread keeps what it had.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.last: dict[str, int] = {}
+        self.total_ns = 0
+
+    def read(self) -> float | None:
+        """The cumulative wait so far, in seconds (None when the process is gone)."""
+        try:
+            tasks = list(Path(f"/proc/{self.pid}/task").iterdir())
+        except OSError:
+            return None
+        for task in tasks:
+            try:
+                fields = (task / "schedstat").read_text().split()
+            except OSError:
+                continue
+            if len(fields) >= 2:
+                wait = int(fields[1])
+                self.total_ns += max(0, wait - self.last.get(task.name, wait if self.last else 0))
+                self.last[task.name] = wait
+        return self.total_ns / 1e9
 
 
 def load_cpu_cores(samples: list[tuple[float, float]], load_seconds: float) -> float | None:

@@ -1,0 +1,63 @@
+"""`observatory calibrate`: measure the load generator against a null target, or show the cached calibration."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from observatory.errors import ObservatoryError
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the `calibrate` command."""
+    command = commands.add_parser(
+        "calibrate",
+        help="measure k6 itself against nginx: its clean ceiling per workload and connection mode",
+        description="Run the benchmark script and executor against nginx (a null target that is never the "
+        "bottleneck) over a ladder of rates, in keep-alive and connection-close modes, pinned as a run pins k6 and "
+        "the services, and print k6's own p50/p99, drops and CPU per rate and its clean ceiling: the highest rate "
+        "at which its p99 stays within 10%% of the SLO's p99 and nothing is dropped. Results are cached per "
+        "machine, k6 version, script, workload and mode; `observatory run` reads the same cache.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    command.add_argument("--workloads", default="json,db,io,cpu", help="workloads, comma-separated")
+    command.add_argument("--modes", default="keep-alive,close", help="connection modes: keep-alive, close")
+    command.add_argument("--slo-p99-ms", type=float, default=100.0, help="the SLO's p99 the clean bound is a share of")
+    command.add_argument("--refresh", action="store_true", help="measure again even when a calibration is cached")
+    command.add_argument("--output", default="results/calibration", help="folder for k6 summaries and logs")
+    command.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Calibrate (or read the cache) and print the table."""
+    from pathlib import Path
+
+    from observatory.run.calibration import calibrate, table
+    from observatory.run.null_target import MODES
+    from observatory.run.plan import pin_cores
+    from observatory.workloads import parse_workloads
+
+    try:
+        workloads = [w.name for w in parse_workloads(args.workloads)]
+    except ValueError as error:
+        raise ObservatoryError(str(error)) from None
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in MODES]
+    if unknown or not modes:
+        raise ObservatoryError(
+            f"unknown connection mode(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(MODES)}"
+        )
+    if args.slo_p99_ms <= 0:
+        raise ObservatoryError("--slo-p99-ms must be positive")
+    pinning = pin_cores()
+    calibration = calibrate(
+        [(w, m) for w in workloads for m in modes],
+        args.slo_p99_ms,
+        k6_cores=pinning.load,
+        service_cores=pinning.service,
+        work_dir=Path(args.output).resolve(),
+        refresh=args.refresh,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    print(table(calibration))
+    return 0

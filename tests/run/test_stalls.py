@@ -1,0 +1,140 @@
+"""The host stall meter: real meter processes see a stall injected mid-trial; the stall rule is table-tested."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from observatory.judging.host import host_stalled, stall_bound_ms, stall_reason
+from observatory.judging.slo import Slo
+from observatory.judging.trial import GUARDS, Guard, judge
+from observatory.results import Latency, Trial
+from observatory.run.k6 import K6Settings, run_k6
+from observatory.run.null_target import KEEP_ALIVE, NullTarget
+from observatory.run.stalls import StallMeter, bucket, read_window
+
+# A busy loop at real-time priority on one core for a while: it takes the core from everything else, as a
+# hypervisor or a runaway kernel thread would. It ends by itself (it checks the clock, not a signal).
+HOG = """
+import os, sys, time
+os.sched_setaffinity(0, {int(sys.argv[1])})
+os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(50))
+end = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    pass
+"""
+
+
+def hog(core: int, seconds: float) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", HOG, str(core), str(seconds)], capture_output=True, text=True, timeout=10
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def trial(**fields: object) -> Trial:
+    base = Trial("t", "flask", "gunicorn-sync", "json", 1, 1, "constant", 500.0, None, 3.0, "", "")
+    base.client_requests = 1500
+    base.client_latency = Latency(p50=0.002, p99=0.02)
+    for name, value in fields.items():
+        setattr(base, name, value)
+    return base
+
+
+@pytest.mark.parametrize(
+    ("max_ms", "slo_ms", "stalled"),
+    [(49.9, 100, False), (50.0, 100, True), (180.0, 100, True), (180.0, 500, False), (0.0, 100, False)],
+)
+def test_a_stall_of_half_the_slo_p99_hits_the_trial(max_ms: float, slo_ms: float, stalled: bool) -> None:
+    reason = stall_reason({"max_ms": max_ms, "worst_core": 1}, Slo(p99_ms=slo_ms))
+    assert (reason is not None) is stalled
+    if stalled:
+        assert reason == f"host stalled for {max_ms:.0f} ms on core 1 (bound {slo_ms / 2:g} ms, half the SLO's p99)"
+
+
+def test_the_stall_guard_makes_a_passing_trial_invalid_with_the_reason() -> None:
+    guards = (*GUARDS, Guard("host stall", host_stalled))
+    calm = judge(trial(host_stalls={"max_ms": 12.0, "worst_core": 0}), Slo(), guards)
+    assert calm.valid and calm.slo_met
+    stalled = judge(trial(host_stalls={"max_ms": 180.0, "worst_core": 0}), Slo(), guards)
+    assert not stalled.valid and not stalled.slo_met
+    assert "host stalled for 180 ms on core 0" in stalled.invalid_reasons[0]
+    assert stall_bound_ms(Slo(p99_ms=100)) == 50
+
+
+def test_a_window_counts_the_stalls_that_overlap_it(tmp_path: Path) -> None:
+    path = tmp_path / "core-0.stalls"
+    second = 1_000_000_000
+    histogram = ",".join(["90", "9", "1"] + ["0"] * 13)
+    path.write_text(
+        f"I {10 * second} 100 40 {histogram}\n"
+        f"S {10 * second + 50_000_000} 30000\n"  # 30 ms, before the window
+        f"S {12 * second + 100_000_000} 200000\n"  # 200 ms ending 0.1 s into the window: began before it, overlaps
+        f"S {14 * second} 80000\n"  # 80 ms inside
+        f"I {14 * second} 100 80000 {histogram}\n"
+        f"S {20 * second} 500000\n"  # after the window
+    )
+    window = read_window(path, 0, 12.0, 15.0)
+    assert window.stalls_ms == (200.0, 80.0)
+    assert window.max_ms == 200.0
+    assert window.over(100.0) == 1
+    assert window.wakeups == 100
+    assert window.p99_ms == pytest.approx(0.064)  # the bucket below 64 µs holds the 99th percentile
+    assert bucket(0) == 0 and bucket(31) == 0 and bucket(32) == 1 and bucket(64) == 2 and bucket(10**9) == 15
+
+
+def test_a_stall_injected_mid_trial_is_detected(tmp_path: Path) -> None:
+    """k6 runs a trial against nginx on core 0 while a real-time hog takes core 0 for 200 ms mid-trial."""
+    cores = sorted(os.sched_getaffinity(0))
+    service_core, k6_core = cores[0], cores[-1]
+    with StallMeter(cores, tmp_path / "stalls") as meter, NullTarget(tmp_path / "nginx", KEEP_ALIVE, cores=[service_core]) as target:  # fmt: skip
+        settings = K6Settings(target.url, "json", "constant", "stall", "stall", "null", "nginx", duration_s=3.0,
+                              rate=200, pre_vus=100, max_vus=100, warmup_s=1.0)  # fmt: skip
+        injector = subprocess.Popen(
+            [sys.executable, "-c", f"import time; time.sleep(2.2)\n{HOG}", str(service_core), "0.2"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        outcome = run_k6(settings, tmp_path / "summary.json", tmp_path / "k6.log", cores=[k6_core])
+        ended = time.monotonic()
+        assert injector.wait(timeout=10) == 0, injector.stderr.read() if injector.stderr else ""
+        window = meter.window(ended - settings.duration_s, ended)
+    by_core = {c.core: c for c in window.cores}
+    assert by_core[service_core].max_ms >= 150, window.as_dict(50)
+    assert window.max_ms >= 150
+    stalls = window.as_dict(stall_bound_ms(Slo()))
+    assert stalls["over_bound"] >= 1
+    assert stall_reason(stalls, Slo()) is not None
+    # The measured window's arrivals only (3 s at 200/s), sent or dropped; the warm-up's 200 are apart.
+    assert 540 <= outcome.metric("http_reqs", "count") + outcome.metric("dropped_iterations", "count") <= 610
+    assert 180 <= outcome.warmup_requests <= 210
+
+
+def test_the_meter_sees_its_own_process_stopped(tmp_path: Path) -> None:
+    """SIGSTOP on a meter for 200 ms reads as a 200 ms stall of its core (what a frozen VM looks like)."""
+    core = sorted(os.sched_getaffinity(0))[0]
+    with StallMeter([core], tmp_path) as meter:
+        time.sleep(0.3)
+        start = time.monotonic()
+        os.kill(meter.pids[0], signal.SIGSTOP)
+        time.sleep(0.2)
+        os.kill(meter.pids[0], signal.SIGCONT)
+        time.sleep(0.3)
+        window = meter.window(start, time.monotonic())
+    assert 190 <= window.max_ms <= 1000
+
+
+def test_a_dead_meter_is_an_error_not_a_calm_window(tmp_path: Path) -> None:
+    from observatory.errors import ObservatoryError
+
+    core = sorted(os.sched_getaffinity(0))[0]
+    with StallMeter([core], tmp_path) as meter:
+        os.kill(meter.pids[0], signal.SIGKILL)
+        time.sleep(0.2)
+        with pytest.raises(ObservatoryError, match="stall meter"):
+            meter.window(time.monotonic() - 1, time.monotonic())
