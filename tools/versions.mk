@@ -2,3 +2,7 @@
 K6_VERSION := v1.8.1
 HELM_VERSION := v3.22.0
 CHECKOV_VERSION := 3.3.30
+# Tilt (built from its Go module source by tools/build-tilt.sh; tests/cluster evaluates the Tiltfile with it) and
+# actionlint (checks .github/workflows).
+TILT_VERSION := v0.34.0
+ACTIONLINT_VERSION := v1.7.12
