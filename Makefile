@@ -21,6 +21,7 @@ system-packages: ## prometheus + promtool, chromium (report test), taskset, Post
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v taskset >/dev/null || missing="$$missing util-linux"; \
 	[ -x /usr/lib/postgresql/15/bin/postgres ] || missing="$$missing postgresql"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing \
