@@ -15,12 +15,13 @@ quickstart: setup ## install everything, then run the quick comparison
 setup: system-packages python-packages go-tools checkov dashboard-validate tilt actionlint ## install every tool the harness and the tests use
 	@$(VENV)/bin/observatory doctor
 
-system-packages: ## prometheus + promtool, chromium (report test), taskset, PostgreSQL server (Debian packages)
+system-packages: ## prometheus + promtool, chromium (report test), taskset, PostgreSQL server, podman + runc + debootstrap (images) (Debian packages)
 	@missing=""; \
 	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v taskset >/dev/null || missing="$$missing util-linux"; \
 	[ -x /usr/lib/postgresql/15/bin/postgres ] || missing="$$missing postgresql"; \
+	for tool in podman runc debootstrap; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -30,10 +31,12 @@ system-packages: ## prometheus + promtool, chromium (report test), taskset, Post
 
 python-packages: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml requirements-dev.txt services/*/requirements.txt
+# Every package from the harness lock, hashes checked (make lock regenerates it from the requirements files);
+# then the project itself, editable, without resolving anything.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[fastapi,flask,django,baseline]'
+	$(VENV)/bin/pip install -q --require-hashes --no-deps -r requirements.lock
+	$(VENV)/bin/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 go-tools: $(GOBIN)/.k6-$(K6_VERSION) $(GOBIN)/.helm-$(HELM_VERSION) ## k6, helm (go install)
@@ -55,7 +58,7 @@ checkov: .tools/checkov/.installed ## checkov in its own venv (it pins packaging
 	.tools/checkov/bin/pip install -q checkov==$(CHECKOV_VERSION)
 	touch $@
 
-test: setup ## the whole test suite (what CI runs)
+test: setup images ## the whole test suite (what CI runs)
 	$(PY) -m pytest
 
 lint:
@@ -81,3 +84,12 @@ $(GOBIN)/.actionlint-%:
 	GOBIN=$(GOBIN) nice -n 10 go install github.com/rhysd/actionlint/cmd/actionlint@$*
 	rm -f $(GOBIN)/.actionlint-*
 	touch $@
+
+# Dependency locks and container images (tests/containers runs the charts' pods from these images with podman).
+.PHONY: lock images
+lock: ## regenerate requirements.lock and services/*/requirements.lock from the requirements files (uv, hashes)
+	@[ -x .tools/uv/bin/uv ] || { python3 -m venv .tools/uv && .tools/uv/bin/pip install -q uv==$(UV_VERSION); }
+	@python3 tools/lock.py compile
+
+images: system-packages python-packages go-tools ## build every image the charts use with podman (stand-ins where a registry is unreachable)
+	@tools/build-images.sh

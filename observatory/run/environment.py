@@ -40,6 +40,20 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
+def lock_digests() -> dict[str, str | None]:
+    """sha256 of each dependency lock (make lock): the harness's and each service image's, beside the versions."""
+    import hashlib
+
+    locks = {"harness": tools.ROOT / "requirements.lock"}
+    locks |= {
+        name: tools.ROOT / "services" / name / "requirements.lock"
+        for name in ("fastapi", "flask", "django", "baseline")
+    }
+    return {
+        name: hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None for name, path in locks.items()
+    }
+
+
 def git_commit() -> str | None:
     """The repository's commit, with `-dirty` when the tree has changes."""
     try:
@@ -63,6 +77,7 @@ def describe(pinning: dict[str, list[int]]) -> dict[str, Any]:
         "cores": len(__import__("os").sched_getaffinity(0)),
         "pinning": pinning,
         "packages": package_versions(),
+        "locks": lock_digests(),
         "k6": tools.version("k6"),
         "k6_go_runtime": dict(GO_RUNTIME),
         "prometheus": tools.version("prometheus"),

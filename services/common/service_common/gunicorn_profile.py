@@ -28,6 +28,9 @@ worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if os.path
 limit_request_line = MAX_REQUEST_LINE_BYTES  # longer: 414 with the contract's Error body (gunicorn_workers)
 limit_request_fields = MAX_HEADER_FIELDS  # more: 431
 limit_request_field_size = MAX_HEADER_FIELD_BYTES  # longer: 431
+# gunicorn >= 25.1 opens a gunicornc control socket in $XDG_RUNTIME_DIR or $HOME/.gunicorn: unused here, shared by every
+# gunicorn of a local run, and in the image (read-only root, no home) it logged "ERROR Control server error" at start.
+control_socket_disable = True
 
 
 def gthread_threads() -> int:
