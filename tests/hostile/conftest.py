@@ -17,6 +17,7 @@ from tests.hostile.postgres import LocalPostgres
 READ_TIMEOUT = 2.0
 # A request may wait for the deadline of a slow client ahead of it, plus this much for its own service.
 SLACK = 4.0
+BOUND_SECONDS = READ_TIMEOUT + SLACK  # no answer may take longer than this
 WORKERS = 2
 
 
@@ -116,8 +117,8 @@ def fleet(postgres: LocalPostgres, tmp_path_factory: pytest.TempPathFactory) -> 
                 raise RuntimeError("; ".join(errors))
         yield started
     finally:
-        for service in started.values():
-            service.stop()
+        with ThreadPoolExecutor(max(1, len(started))) as pool:
+            list(pool.map(lambda service: service.stop(), started.values()))
 
 
 @pytest.fixture(scope="session")

@@ -62,10 +62,15 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return _error(422, fields)
 
 
+def allow_header(methods: str) -> str:
+    """The Allow header in one order everywhere (the route keeps its methods in a set): `GET, HEAD`."""
+    return ", ".join(sorted({method.strip() for method in methods.split(",")}))
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     allow = (exc.headers or {}).get("Allow")
-    return _error(exc.status_code, headers={"Allow": allow} if allow else None)
+    return _error(exc.status_code, headers={"Allow": allow_header(allow)} if allow else None)
 
 
 def install(app: FastAPI) -> None:

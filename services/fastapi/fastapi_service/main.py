@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from fastapi_service import errors
@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
 
-def answer_head_like_get(app: FastAPI) -> None:
+def answer_head_like_get(routes: APIRouter) -> None:
     """HEAD on every GET route, as the contract says (the server sends the headers and drops the body)."""
-    for route in app.routes:
+    for route in routes.routes:
         if isinstance(route, APIRoute) and "GET" in route.methods:
             route.methods.add("HEAD")
 
@@ -28,8 +28,8 @@ def create_app(provider: TracerProvider | None = None) -> FastAPI:
     """The app; tracing uses `provider`, or the one the settings call for."""
     # the contract's paths match exactly: `/json/` is a 404 like everywhere else, not a redirect
     app = FastAPI(title="Observatory FastAPI service", version="1.0.0", redirect_slashes=False)
+    answer_head_like_get(router)
     app.include_router(router)
-    answer_head_like_get(app)
     errors.install(app)
     metrics = request_metrics()
     if metrics is not None:

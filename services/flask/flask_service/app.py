@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, abort, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
@@ -31,13 +31,20 @@ class AsciiDigits(BaseConverter):
         return int(value)
 
 
+def _exact_path() -> None:
+    """Paths match exactly: werkzeug's matcher skips empty segments (`//json` would be `/json`) even without
+    merge_slashes, so a doubled slash is refused here."""
+    if "//" in request.environ.get("PATH_INFO", ""):
+        abort(404)
+
+
 def _http_error(error: HTTPException) -> Response:
     """Every HTTP error as the contract's JSON body, keeping headers such as Allow."""
     response = jsonify(errors.error_body(MESSAGES.get(error.code or 500, error.name)))
     response.status_code = error.code or 500
     for name, value in error.get_headers():
-        if name.lower() == "allow":
-            response.headers["Allow"] = value
+        if name.lower() == "allow":  # one order everywhere (werkzeug keeps a rule's methods in a set)
+            response.headers["Allow"] = ", ".join(sorted({method.strip() for method in value.split(",")}))
     return response
 
 
@@ -70,6 +77,7 @@ def create_app(provider: TracerProvider | None = None) -> Flask:
     app.json.compact = True  # type: ignore[attr-defined]
     app.register_blueprint(bench)
     app.register_error_handler(HTTPException, _http_error)
+    app.before_request(_exact_path)
     _add_metrics(app)
     provider = provider or tracer_provider()
     if provider is not None:
