@@ -56,8 +56,9 @@ def connection_mode(server: str, config: str | None) -> str:
     return CLOSE if server == "gunicorn" and config is not None and "sync" in config else KEEP_ALIVE
 
 
-def script_hash(directory: Path = SCRIPT_DIR) -> str:
-    """sha256 of the benchmark script and its library, in path order."""
+def script_hash(directory: Path | None = None) -> str:
+    """sha256 of the benchmark script and its library (loadtests/ unless told), in path order."""
+    directory = directory or SCRIPT_DIR
     digest = hashlib.sha256()
     for path in sorted([directory / "benchmark.js", *(directory / "lib").glob("*.js")]):
         digest.update(path.relative_to(directory).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")

@@ -1,0 +1,196 @@
+"""Generator calibration: the clean-ceiling rule, the generator guards, the cache key, and real k6 against nginx."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from observatory import tools
+from observatory.judging.capacity import from_trials
+from observatory.judging.generator import above_ceiling, generator_bound, starved
+from observatory.judging.slo import Slo
+from observatory.judging.trial import GUARDS, Guard, judge
+from observatory.results import Latency, Trial
+from observatory.run import calibration
+from observatory.run.calibration import Point, calibrate, clean_ceiling, connection_mode, ladder_key, load_cached
+from observatory.run.k6 import K6Settings, run_k6
+from observatory.run.null_target import CLOSE, KEEP_ALIVE, NullTarget
+
+GENERATOR_GUARDS = (*GUARDS, Guard("generator ceiling", above_ceiling), Guard("generator starved", starved))
+
+
+def point(rate: float, p99: float, dropped: int = 0, cpu: float = 0.3) -> Point:
+    return Point(rate, int(rate * 2), p99 / 4, p99, dropped, 0, cpu, 0.0, 1.0)
+
+
+def trial(rate: float, p99_ms: float, **fields: object) -> Trial:
+    base = Trial(f"t{rate}", "fastapi", "uvicorn", "json", 1, 1, "constant", rate, None, 3.0, "", "")
+    base.client_requests = int(rate * 3)
+    base.client_latency = Latency(p50=p99_ms / 4000, p99=p99_ms / 1000)
+    for name, value in fields.items():
+        setattr(base, name, value)
+    return base
+
+
+def test_the_clean_ceiling_is_the_last_rate_before_the_first_unclean_one() -> None:
+    points = [point(500, 1.0), point(1000, 2.0), point(2000, 9.9), point(3000, 26.0), point(4000, 3.0)]
+    assert clean_ceiling(points, 10.0) == 2000  # 4,000 looked clean again, but a rate below it was not
+    assert clean_ceiling(points, 30.0) == 4000
+    assert clean_ceiling([point(500, 12.0)], 10.0) is None
+
+
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [(point(1000, 2.0, dropped=3), "3 dropped"), (point(1000, 2.0, cpu=0.92), "k6 at 92% CPU"),
+     (point(1000, 10.5), "k6's p99 10.5 ms > 10 ms")],
+)  # fmt: skip
+def test_drops_cpu_and_latency_each_make_a_rate_unclean(bad: Point, why: str) -> None:
+    assert bad.problems(10.0) == [why]
+    assert clean_ceiling([point(500, 1.0), bad], 10.0) == 500
+
+
+def test_the_clean_bound_is_ten_percent_of_the_slo() -> None:
+    assert calibration.clean_p99_ms(100.0) == 10.0
+    assert calibration.clean_p99_ms(250.0) == 25.0
+
+
+def test_a_capacity_at_or_above_the_ceiling_is_only_a_lower_bound() -> None:
+    assert (
+        generator_bound(4000, 4400, ceiling=3000) == "load generator: k6's clean ceiling on this machine is 3,000 req/s"
+    )
+    assert generator_bound(3000, None, ceiling=3000) is not None
+    assert generator_bound(2800, 3200, ceiling=3000) is not None  # the miss above the ceiling may be k6's
+    assert generator_bound(2000, 2400, ceiling=3000) is None  # the service missed well below k6's ceiling
+    assert generator_bound(2000, 2400, ceiling=None) is None
+
+
+def test_a_miss_above_the_ceiling_is_invalid_and_the_capacity_is_published_as_at_least() -> None:
+    slo = Slo()
+    trials = [
+        trial(2000, 8.0, generator_ceiling_rps=3000.0),
+        trial(2500, 9.0, generator_ceiling_rps=3000.0),
+        trial(3500, 180.0, generator_ceiling_rps=3000.0),  # missed, above the ceiling
+    ]
+    for t in trials:
+        judge(t, slo, GENERATOR_GUARDS)
+    assert trials[2].invalid_reasons == [
+        "load generator: 3,500 req/s is above k6's clean ceiling on this machine (3,000 req/s, calibrated against a "
+        "null target); the miss may be k6's own latency"
+    ]
+    (capacity,) = from_trials(trials)
+    assert capacity.median == 2500
+    assert capacity.lower_bound and capacity.lower_bound_reason == "load generator"
+    # Seeded fault: without the ceiling guard the same trials publish 2,500 as the service's capacity.
+    for t in trials:
+        judge(t, slo, GUARDS)
+    (unguarded,) = from_trials(trials)
+    assert not unguarded.lower_bound
+
+
+def test_a_miss_below_the_ceiling_stays_the_services() -> None:
+    below = judge(trial(2500, 180.0, generator_ceiling_rps=3000.0), Slo(), GENERATOR_GUARDS)
+    assert below.valid and not below.slo_met
+    passed_above = judge(trial(3500, 9.0, generator_ceiling_rps=3000.0), Slo(), GENERATOR_GUARDS)
+    assert passed_above.valid and passed_above.slo_met  # a pass is a pass: k6's latency only adds
+
+
+@pytest.mark.parametrize(("wait", "flagged"), [(None, False), (0.05, False), (0.19, False), (0.2, True), (0.9, True)])
+def test_a_generator_waiting_for_a_cpu_is_starved(wait: float | None, flagged: bool) -> None:
+    judged = judge(trial(1000, 5.0, k6_cpu_wait=wait), Slo(), GENERATOR_GUARDS)
+    assert judged.valid is not flagged
+    if flagged:
+        assert judged.invalid_reasons[0].startswith("load generator starved: k6's threads waited for a CPU")
+
+
+def test_connection_modes_follow_the_server() -> None:
+    assert connection_mode("gunicorn", "gunicorn_sync.conf.py") == CLOSE
+    assert connection_mode("gunicorn", "gunicorn_gthread.conf.py") == KEEP_ALIVE
+    assert connection_mode("uvicorn", None) == KEEP_ALIVE
+
+
+HOG = """
+import os, sys, time
+os.sched_setaffinity(0, {int(sys.argv[1])})
+os.nice(-20)
+end = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    pass
+"""
+
+
+def test_a_generator_starved_of_cpu_is_flagged_and_its_capacity_published_as_at_least(tmp_path: Path) -> None:
+    """Real k6 against nginx while a busy loop at the highest priority shares k6's core: k6 waits for the CPU."""
+    cores = sorted(os.sched_getaffinity(0))
+    k6_core = cores[-1]
+    with NullTarget(tmp_path / "nginx", KEEP_ALIVE, cores=cores[:1]) as target:
+        settings = K6Settings(target.url, "json", "constant", "starved", "starved", "null", "nginx", duration_s=3.0,
+                              rate=300, pre_vus=70, max_vus=70, warmup_s=1.0)  # fmt: skip
+        hog = subprocess.Popen([sys.executable, "-c", HOG, str(k6_core), "6"], stderr=subprocess.PIPE, text=True)
+        try:
+            outcome = run_k6(settings, tmp_path / "summary.json", tmp_path / "k6.log", cores=[k6_core])
+        finally:
+            hog.kill()
+            hog.wait()
+    assert outcome.load_cpu_wait is not None and outcome.load_cpu_wait >= 0.2, outcome.load_cpu_wait
+    p99 = outcome.metric("http_req_duration", "p(99)") / 1000
+    trials = [trial(150, 2.0), trial(300, p99 * 1000, k6_cpu_wait=outcome.load_cpu_wait)]
+    for t in trials:
+        judge(t, Slo(), GENERATOR_GUARDS)
+    assert not trials[1].valid and "load generator starved" in trials[1].invalid_reasons[0]
+    (capacity,) = from_trials(trials)
+    assert capacity.median == 150 and capacity.lower_bound and capacity.lower_bound_reason == "load generator"
+
+
+def fake_k6_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `k6` first on PATH that reports another version and runs the real one."""
+    real = tools.require("k6")
+    wrapper = tmp_path / "bin" / "k6"
+    wrapper.parent.mkdir()
+    wrapper.write_text(
+        f'#!/bin/sh\n[ "$1" = version ] && {{ echo "k6 v9.9.9 (a newer k6)"; exit 0; }}\nexec {real} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_the_cache_holds_until_k6_or_the_script_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    cores = sorted(os.sched_getaffinity(0))
+    pinning = {"k6_cores": cores[-1:], "service_cores": cores[:1]}
+
+    def run(refresh: bool = False) -> calibration.Calibration:
+        return calibrate([("json", KEEP_ALIVE)], 100.0, work_dir=tmp_path / "work", refresh=refresh, rates=(200,),
+                         cache_dir=cache, **pinning)  # fmt: skip
+
+    first = run()
+    (ladder,) = first.ladders
+    assert not ladder.cached and [p.rate for p in ladder.points] == [200]
+    assert ladder.points[0].requests >= 380  # 2 s measured at 200/s, the warm-up left out
+    assert first.as_dict()["ladders"][0]["ceiling_rps"] == ladder.ceiling_rps
+    again = run()
+    assert again.ladders[0].cached and again.ladders[0].points == ladder.points
+
+    key = ladder_key("json", KEEP_ALIVE, 100.0, rates=(200,), **pinning)
+    assert load_cached(key, cache) is not None
+    # Another k6 version: a different key, so no calibration.
+    with monkeypatch.context() as patch:
+        fake_k6_on_path(tmp_path, patch)
+        assert "v9.9.9" in (tools.version("k6") or "")
+        assert load_cached(ladder_key("json", KEEP_ALIVE, 100.0, rates=(200,), **pinning), cache) is None
+    # A changed script (one library file edited): a different key.
+    scripts = tmp_path / "loadtests"
+    shutil.copytree(calibration.SCRIPT_DIR, scripts)
+    with (scripts / "lib" / "workloads.js").open("a") as handle:
+        handle.write("\n// edited\n")
+    monkeypatch.setattr(calibration, "SCRIPT_DIR", scripts)
+    assert calibration.script_hash() != calibration.script_hash(tools.ROOT / "loadtests")
+    assert load_cached(ladder_key("json", KEEP_ALIVE, 100.0, rates=(200,), **pinning), cache) is None
+    monkeypatch.undo()
+    # Another SLO changes the clean bound, so it is another calibration too; --refresh measures again.
+    assert load_cached(ladder_key("json", KEEP_ALIVE, 500.0, rates=(200,), **pinning), cache) is None
+    assert not run(refresh=True).ladders[0].cached
