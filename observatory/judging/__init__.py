@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from observatory.judging.capacity import bounds, from_trials, is_lower_bound, repeat_outcomes, summarise
 from observatory.judging.slo import Slo
-from observatory.judging.trial import GUARDS, INVALID, MISS, PASS, judge, rate_verdict, slo_misses
+from observatory.judging.trial import GUARDS, INVALID, MISS, PASS, judge, needs_retry, rate_verdict, slo_misses
 
 __all__ = [
     "GUARDS",
@@ -20,6 +20,7 @@ __all__ = [
     "from_trials",
     "is_lower_bound",
     "judge",
+    "needs_retry",
     "rate_verdict",
     "repeat_outcomes",
     "slo_misses",

@@ -22,6 +22,9 @@ from observatory.judging.trial import GENERATOR, INVALID, MISS, PASS, generator_
 from observatory.results import Capacity, Trial
 
 Key = tuple[str, str, str, int]
+# The search bisects until the gap between its best pass and the lowest failure above is at most this share of the
+# best pass (run/search.py); the capacity's resolution is that gap, published with it.
+TARGET_RESOLUTION = 0.05
 OUT_OF_STEPS = "out of steps: every rate tried passed"
 GENERATOR_REASON = GENERATOR
 

@@ -19,6 +19,8 @@ SATURATED_K6_UTILISATION = 0.9
 GENERATOR = "load generator"
 
 PASS, MISS, INVALID = "pass", "miss", "invalid"
+# An invalid trial is run this many times more before the search counts its rate as a failure.
+INVALID_RETRIES = 1
 
 
 def _p99_met(trial: Trial, slo: Slo) -> bool:
@@ -130,3 +132,8 @@ def rate_verdict(trials: Iterable[Trial]) -> str:
     if any(not t.slo_met for t in valid):
         return MISS
     return PASS if valid else INVALID
+
+
+def needs_retry(attempts: list[Trial]) -> bool:
+    """True when the last attempt at a rate was invalid and the retry budget is not spent."""
+    return bool(attempts) and not attempts[-1].valid and len(attempts) <= INVALID_RETRIES

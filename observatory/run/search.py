@@ -1,39 +1,94 @@
-"""The capacity search: which constant rates to try, bracketing then bisecting (the verdicts are observatory.judging's)."""
+"""The capacity search: which constant rates to try, bracketing then bisecting, and confirming the best pass.
+
+The verdict on each rate is observatory.judging's (`rate_verdict` over every trial at that rate in the repeat);
+the search stops when the gap between its best pass and the lowest failure above it is at most
+`judging.capacity.TARGET_RESOLUTION` of the best pass, once the best pass is confirmed by a second trial.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from observatory.judging.capacity import TARGET_RESOLUTION
 
 # The first rates tried, as fractions of the closed-model probe's throughput.
 BRACKET = (0.7, 0.9, 1.1, 1.4, 2.0)
 
 
-def search(probe_rps: float, steps: int, passes: Callable[[float], bool]) -> float | None:
-    """Try up to `steps` rates; return the highest that passed, or None when none did.
+@dataclass
+class SearchOutcome:
+    """Every rate tried (in order, a confirmation repeats its rate), the best pass and the lowest failure above it."""
 
-    Starts below the probe's throughput and climbs the bracket until a rate fails, then bisects
-    between the best pass and the lowest failure. If the first rate fails, it halves downwards.
-    """
-    best: float | None = None
-    lowest_failure: float | None = None
-    rate = max(1.0, probe_rps * BRACKET[0])
-    bracket = iter(BRACKET[1:])
-    for _ in range(steps):
-        rate = float(round(rate))
-        if passes(rate):
-            best = rate
-        else:
-            lowest_failure = rate
-        if lowest_failure is None:
-            factor = next(bracket, None)
-            rate = probe_rps * factor if factor else rate * 1.5
-        elif best is None:
-            rate = max(1.0, lowest_failure / 2)
-            if rate == lowest_failure:
+    rates: list[float] = field(default_factory=list)
+    passed: set[float] = field(default_factory=set)
+    failed: set[float] = field(default_factory=set)
+    confirmed: bool = False
+
+    @property
+    def best_pass(self) -> float | None:
+        """The highest rate whose verdict is a pass."""
+        return max(self.passed, default=None)
+
+    @property
+    def lowest_failure(self) -> float | None:
+        """The lowest failing rate above the best pass (any failing rate when nothing passed)."""
+        best = self.best_pass
+        return min((r for r in self.failed if best is None or r > best), default=None)
+
+    def gap(self) -> float | None:
+        """Lowest failure minus best pass, or None while either is missing."""
+        best, failure = self.best_pass, self.lowest_failure
+        return None if best is None or failure is None else failure - best
+
+
+def _try(outcome: SearchOutcome, rate: float, passes: Callable[[float], bool]) -> None:
+    outcome.rates.append(rate)
+    if passes(rate):
+        outcome.passed.add(rate)
+        outcome.failed.discard(rate)
+    else:
+        outcome.failed.add(rate)
+        outcome.passed.discard(rate)  # a confirmation that missed turns the rate into a failure
+
+
+def _next_rate(outcome: SearchOutcome, probe_rps: float, resolution: float) -> float | None:
+    best, failure = outcome.best_pass, outcome.lowest_failure
+    if failure is None:  # everything passed so far: climb the bracket, then by half again
+        assert best is not None
+        above = [probe_rps * f for f in BRACKET if probe_rps * f > best * 1.001]
+        return above[0] if above else best * 1.5
+    if best is None:  # everything failed: halve
+        rate = max(1.0, failure / 2)
+        return None if rate >= failure else rate
+    if failure - best <= max(1.0, best * resolution):
+        return None
+    return (best + failure) / 2
+
+
+def search(
+    probe_rps: float,
+    steps: int,
+    passes: Callable[[float], bool],
+    *,
+    resolution: float = TARGET_RESOLUTION,
+    confirm: bool = True,
+) -> SearchOutcome:
+    """Try up to `steps` rates (a confirmation counts as one); stop once the best pass is confirmed and the gap to
+    the lowest failure is at most `resolution` of it."""
+    outcome = SearchOutcome()
+    rate: float | None = max(1.0, probe_rps * BRACKET[0])
+    while len(outcome.rates) < steps:
+        if rate is None:
+            best = outcome.best_pass
+            if not confirm or best is None or outcome.confirmed:
                 break
-        else:
-            middle = (best + lowest_failure) / 2
-            if lowest_failure - best <= max(1.0, best * 0.02):
+            outcome.confirmed = True
+            _try(outcome, best, passes)
+            if outcome.best_pass == best:
                 break
-            rate = middle
-    return best
+            outcome.confirmed = False  # the confirmation missed: search on below it
+        else:
+            _try(outcome, float(round(rate)), passes)
+        rate = _next_rate(outcome, probe_rps, resolution)
+    return outcome

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from observatory.errors import ObservatoryError
-from observatory.judging import PASS, from_trials, rate_verdict
+from observatory.judging import PASS, from_trials, needs_retry, rate_verdict
 from observatory.results import Run, Search, Trial, save
 from observatory.run.environment import describe
 from observatory.run.k6 import publish_capacity, run_k6
@@ -23,9 +23,6 @@ from observatory.run.trial import TrialContext, TrialSpec, k6_settings, run_tria
 
 TrialStarted = Callable[[TrialSpec], None]
 TrialDone = Callable[[Trial], None]
-
-# An invalid trial is run once more before the search counts its rate as a failure.
-INVALID_RETRIES = 1
 
 
 def new_run_id() -> str:
@@ -220,15 +217,20 @@ class Session:
             block.profile.framework, block.profile.name, block.workload.name, block.workers, block.repeat, probe_rps
         )
         self.run.searches.append(record)
+        at_rate: dict[float, list[Trial]] = {}
 
         def passes(rate: float) -> bool:
-            record.rates_tried.append(rate)
-            tried = [self._record(self._spec(block, "constant", size.step_s, rate=rate), service)]
-            while not tried[-1].valid and len(tried) <= INVALID_RETRIES:
-                tried.append(self._record(self._spec(block, "constant", size.step_s, rate=rate, attempt=len(tried) + 1), service))  # fmt: skip
+            """Run the rate (again, when confirming); retry an invalid trial; judge every trial at the rate."""
+            tried = at_rate.setdefault(rate, [])
+            fresh: list[Trial] = []
+            while not fresh or needs_retry(fresh):
+                spec = self._spec(block, "constant", size.step_s, rate=rate, attempt=len(tried) + 1)
+                fresh.append(self._record(spec, service))
+                tried.append(fresh[-1])
             return rate_verdict(tried) == PASS
 
-        search(probe_rps, size.steps, passes)
+        outcome = search(probe_rps, size.steps, passes)
+        record.rates_tried = outcome.rates
         record.finished = True
         save(self.run, self.run_dir)
         for vus in size.sweep_vus:

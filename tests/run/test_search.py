@@ -1,32 +1,60 @@
-"""The capacity search finds the highest passing rate within its step budget."""
+"""The capacity search brackets, bisects to the target resolution, confirms its best pass, and stays in budget."""
 
 from __future__ import annotations
 
 import pytest
 
+from observatory.judging.capacity import TARGET_RESOLUTION
 from observatory.run.search import search
 
 
 @pytest.mark.parametrize("true_capacity", [40.0, 650.0, 1234.0, 5000.0])
-def test_search_converges_below_the_true_capacity(true_capacity: float) -> None:
+def test_search_converges_to_the_target_resolution(true_capacity: float) -> None:
     tried: list[float] = []
 
     def passes(rate: float) -> bool:
         tried.append(rate)
         return rate <= true_capacity
 
-    found = search(1000.0, 10, passes)
-    assert found is not None
-    assert found <= true_capacity
-    assert found >= true_capacity * 0.9
-    assert len(tried) <= 10
+    outcome = search(1000.0, 20, passes)
+    best, failure = outcome.best_pass, outcome.lowest_failure
+    assert best is not None and failure is not None
+    assert best <= true_capacity < failure
+    assert failure - best <= max(1.0, best * TARGET_RESOLUTION)
+    assert outcome.confirmed and tried.count(best) == 2
+    assert len(tried) == len(outcome.rates) <= 20
+
+
+def test_the_default_size_reaches_the_target_from_a_typical_probe() -> None:
+    """quick: its steps reach the target and confirm when the capacity is within 0.7-1.4x the probe."""
+    from observatory.run.sizes import SIZES
+
+    for ratio in (0.75, 0.95, 1.15, 1.35):
+        outcome = search(1000.0, SIZES["quick"].steps, lambda rate, c=1000 * ratio: rate <= c)
+        gap = outcome.gap()
+        assert gap is not None and outcome.best_pass and gap <= outcome.best_pass * TARGET_RESOLUTION, (ratio, outcome)
+        assert outcome.confirmed, ratio
 
 
 def test_search_reports_none_when_nothing_passes() -> None:
-    assert search(100.0, 4, lambda rate: False) is None
+    outcome = search(100.0, 4, lambda rate: False)
+    assert outcome.best_pass is None and outcome.rates == [70.0, 35.0, 18.0, 9.0]
 
 
 def test_search_respects_the_step_budget() -> None:
     calls: list[float] = []
-    search(1000.0, 3, lambda rate: calls.append(rate) or True)
-    assert calls == [700.0, 900.0, 1100.0]
+    outcome = search(1000.0, 3, lambda rate: calls.append(rate) or True)
+    assert calls == [700.0, 900.0, 1100.0] and outcome.lowest_failure is None and not outcome.confirmed
+
+
+def test_a_confirmation_that_misses_sends_the_search_below_it() -> None:
+    verdicts = {1000.0: [True, False]}
+
+    def passes(rate: float) -> bool:
+        if rate in verdicts and verdicts[rate]:
+            return verdicts[rate].pop(0)
+        return rate <= 980
+
+    outcome = search(1000 / 0.7, 20, passes)
+    assert 1000.0 in outcome.failed and outcome.best_pass is not None and outcome.best_pass < 1000
+    assert outcome.confirmed
