@@ -38,13 +38,14 @@ class Sizing:
     def count(self) -> str:
         """`3 workers (2–4)`, `≥ 5 workers` or `no count`."""
         if self.needed is None:
-            return "no count"
+            return f"no count (ceiling {self.ceiling:,.0f} req/s)"
+        unit = self.unit[:-1] if self.needed == 1 else self.unit
         if self.linear_only:
-            return f"≥ {self.needed} {self.unit}"
+            return f"≥ {self.needed} {unit}"
         bounds = (
             "" if self.low == self.high == self.needed else f" ({self.low}–{self.high if self.high else f'> {LIMIT}'})"
         )
-        return f"{self.needed} {self.unit}{bounds}"
+        return f"{self.needed} {unit}{bounds}"
 
     def note(self) -> str:
         """What the answer rests on, in words."""
@@ -102,8 +103,9 @@ def size(run: Run, rate: float, workload: str) -> list[Sizing]:
 
 
 def rates_to_show(run: Run, workload: str) -> list[float]:
-    """A few round rates for the report's table: about 1x, 2x and 4x the best capacity measured for `workload`."""
-    best = max((c.median or 0.0 for c in run.capacity if c.workload == workload), default=0.0)
+    """A few round rates for the report's table: 1x, 2x and 4x the best capacity at the fewest workers measured."""
+    fewest = min((c.workers for c in run.capacity if c.workload == workload and c.median), default=None)
+    best = max((c.median or 0.0 for c in run.capacity if c.workload == workload and c.workers == fewest), default=0.0)
     if best <= 0:
         return []
     return [_round(best * factor) for factor in (1, 2, 4)]

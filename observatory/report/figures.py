@@ -1,8 +1,13 @@
-"""The report's plots, drawn with matplotlib and returned as inline SVG (text as paths: no fonts, no network)."""
+"""The report's plots, drawn with matplotlib and returned as inline SVG (text as paths: no fonts, no network).
+
+Every figure is at most 7.6 inches (730 px) wide, so it shows at its natural size in a 800 px window and is never
+scaled down below readable; names go on the y axis of horizontal bars, where they cannot overlap.
+"""
 
 from __future__ import annotations
 
 import io
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -11,15 +16,20 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
-from observatory.report.scaling import Fit
+from observatory.report.scaling import STOP_GAIN, Fit
 from observatory.results import Capacity, Run, Trial
 
 plt.rcParams.update({"svg.fonttype": "path", "figure.dpi": 96, "font.size": 9, "axes.grid": True, "grid.alpha": 0.3})
+WIDTH = 7.6  # inches: 730 px at 96 dpi
+THOUSANDS = FuncFormatter(lambda value, _: f"{value:,.0f}")
+PLAIN = FuncFormatter(lambda value, _: f"{value:g}" if f"{value:.1g}"[0] in "1235" else "")
 COLOURS = {
     "fastapi": "#0b7a75",
     "flask": "#444444",
-    "django": "#0c4b33",
+    "django": "#7b3294",
     "baseline-asgi": "#8a6d00",
     "baseline-wsgi": "#a23b72",
 }
@@ -38,23 +48,56 @@ def _svg(figure: plt.Figure, title: str) -> str:
     return svg.replace("<svg ", f'<svg role="img" aria-label="{title}" ', 1)
 
 
-def capacity(capacities: list[Capacity], slo: dict[str, float]) -> str:
-    """Capacity per framework/profile, one panel per workload, with the spread over repeats."""
-    workloads = sorted({c.workload for c in capacities})
-    figure, axes = plt.subplots(1, len(workloads), figsize=(3.6 * len(workloads), 3.2), squeeze=False)
-    for axis, workload in zip(axes[0], workloads, strict=True):
-        rows = sorted((c for c in capacities if c.workload == workload), key=lambda c: -(c.median or 0))
-        labels = [f"{c.framework}\n{c.profile} w{c.workers}" for c in rows]
-        medians = [c.median or 0 for c in rows]
-        errors = [[(c.median or 0) - (c.low or 0) for c in rows], [(c.high or 0) - (c.median or 0) for c in rows]]
-        axis.bar(labels, medians, yerr=errors, capsize=4, color=[_colour(c.framework) for c in rows])
-        axis.set_title(workload)
-        axis.set_ylabel("req/s at SLO")
-        axis.tick_params(axis="x", labelsize=7)
+def _value(c: Capacity) -> str:
+    return "–" if c.median is None else f"{'≥ ' if c.lower_bound else ''}{c.median:,.0f}"
+
+
+def headline_capacities(capacities: list[Capacity]) -> list[Capacity]:
+    """One capacity per framework/profile and workload: at the fewest workers (or replicas) measured."""
+    fewest: dict[tuple[str, str, str], Capacity] = {}
+    for c in capacities:
+        key = (c.framework, c.profile, c.workload)
+        if key not in fewest or c.workers < fewest[key].workers:
+            fewest[key] = c
+    return list(fewest.values())
+
+
+def capacity(capacities: list[Capacity], slo: dict[str, float], unit: str = "workers") -> str:
+    """The headline: each framework's capacity per workload, bars with min–max whiskers and `≥` for lower bounds."""
+    shown = headline_capacities(capacities)
+    workloads = sorted({c.workload for c in shown})
+    rows = {w: sorted((c for c in shown if c.workload == w), key=lambda c: c.median or 0) for w in workloads}
+    heights = [max(1, len(rows[w])) * 0.28 + 0.5 for w in workloads]
+    figure, axes = plt.subplots(len(workloads), 1, figsize=(WIDTH, sum(heights) + 0.6), squeeze=False,
+                                gridspec_kw={"height_ratios": heights})  # fmt: skip
+    for axis, workload in zip(axes[:, 0], workloads, strict=True):
+        series = rows[workload]
+        top = max((c.high or c.median or 0 for c in series), default=1) or 1  # each workload on its own scale
+        y = np.arange(len(series))
+        medians = [c.median or 0 for c in series]
+        lows = [(c.median or 0) - (c.low if c.low is not None else c.median or 0) for c in series]
+        highs = [(c.high if c.high is not None else c.median or 0) - (c.median or 0) for c in series]
+        axis.barh(y, medians, xerr=[lows, highs], capsize=3, height=0.6, color=[_colour(c.framework) for c in series],
+                  error_kw={"elinewidth": 1, "ecolor": "#222222"})  # fmt: skip
+        axis.set_yticks(y, [f"{c.framework} ({c.profile}, {c.workers} {unit[:-1] if c.workers == 1 else unit})"
+                            for c in series])  # fmt: skip
+        for position, c in zip(y, series, strict=True):
+            end = (c.high if c.high is not None else c.median) or 0
+            axis.text(end + top * 0.01, position, _value(c), va="center", fontsize=8)
+        axis.set_xlim(0, top * 1.22)
+        axis.xaxis.set_major_formatter(THOUSANDS)
+        axis.set_title(workload, loc="left", fontsize=9, fontweight="bold")
+        axis.grid(axis="y", visible=False)
+    axes[-1, 0].set_xlabel("requests per second meeting the SLO (each workload on its own scale)")
     figure.suptitle(
-        f"Capacity: highest arrival rate with p99 ≤ {slo.get('p99_ms', '?')} ms (bars: median, whiskers: min–max)"
+        f"Capacity: highest arrival rate with p99 ≤ {slo.get('p99_ms', '?'):g} ms (bar: median over repeats; "
+        "whiskers: min–max; ≥: at least this)"
+        if isinstance(slo.get("p99_ms"), (int, float))
+        else "Capacity: highest arrival rate meeting the SLO",
+        fontsize=9,
     )
-    return _svg(figure, "Capacity per framework, profile and workload")
+    figure.tight_layout()
+    return _svg(figure, "Capacity per framework and workload")
 
 
 def _series(trials: Iterable[Trial]) -> dict[tuple[str, str, int], list[Trial]]:
@@ -65,78 +108,137 @@ def _series(trials: Iterable[Trial]) -> dict[tuple[str, str, int], list[Trial]]:
 
 
 def load_curves(run: Run, workload: str) -> str:
-    """Achieved throughput and latency percentiles against offered load, client (solid) and server (dashed)."""
+    """Achieved throughput and latency percentiles against offered load: client (solid, dashed), in-app p99 (□)."""
     trials = [t for t in run.trials if t.workload == workload and t.scenario == "constant" and t.offered_rate]
-    figure, (rate_axis, latency_axis) = plt.subplots(1, 2, figsize=(10, 3.4))
+    fewest: dict[tuple[str, str], int] = {}
+    for t in trials:  # one curve per service: at its fewest workers, as in the headline (the others: scaling section)
+        fewest[(t.framework, t.profile)] = min(t.workers, fewest.get((t.framework, t.profile), t.workers))
+    trials = [t for t in trials if t.workers == fewest[(t.framework, t.profile)]]
+    figure, (rate_axis, latency_axis) = plt.subplots(1, 2, figsize=(WIDTH, 3.3))
     top = max((t.offered_rate or 0 for t in trials), default=1)
-    rate_axis.plot([0, top], [0, top], color="#bbbbbb", linestyle=":", label="achieved = offered")
+    rate_axis.plot([0, top], [0, top], color="#bbbbbb", linestyle=":")
+    handles = []
     for (framework, profile, workers), series in sorted(_series(trials).items()):
         series.sort(key=lambda t: t.offered_rate or 0)
         x = [t.offered_rate for t in series]
-        label = f"{framework}/{profile} w{workers}"
         colour = _colour(framework)
-        rate_axis.plot(x, [t.achieved_rate for t in series], marker="o", color=colour, label=label)
+        (line,) = rate_axis.plot(x, [t.achieved_rate for t in series], marker="o", markersize=3, color=colour,
+                                 label=f"{framework}/{profile} w{workers}")  # fmt: skip
+        handles.append(line)
         invalid = [t for t in series if not t.valid]
-        rate_axis.scatter(
-            [t.offered_rate for t in invalid], [t.achieved_rate for t in invalid], marker="x", color="red", zorder=3
-        )
+        rate_axis.scatter([t.offered_rate for t in invalid], [t.achieved_rate for t in invalid], marker="x",
+                          color="red", zorder=3)  # fmt: skip
+        valid = [t for t in series if t.valid]  # an invalid trial's latency is not the service's
+        at = [t.offered_rate for t in valid]
         for quantile, style in (("p50", "-"), ("p99", "--")):
-            client = [getattr(t.client_latency, quantile) for t in series]
-            latency_axis.plot(x, [v * 1000 if v is not None else np.nan for v in client], style, marker=".", color=colour,
-                              label=f"{label} {quantile} (k6)")  # fmt: skip
-            server = [getattr(t.server_latency, quantile) for t in series]
-            latency_axis.plot(x, [v * 1000 if v is not None else np.nan for v in server], ":", color=colour, alpha=0.7)
-    latency_axis.axhline(run.slo.get("p99_ms", 100), color="red", linewidth=0.8, label="SLO p99")
-    rate_axis.set(xlabel="offered req/s", ylabel="achieved req/s", title=f"{workload}: throughput (x = invalid trial)")
+            client = [getattr(t.client_latency, quantile) for t in valid]
+            latency_axis.plot(at, [v * 1000 if v is not None else np.nan for v in client], style, color=colour)
+        # Server p99 as bare markers, not a line: it is the time inside the app only (from the services' histogram,
+        # within 10 % from 1 to 100 ms), a different population from the client's; the gap is queueing before the
+        # app (socket backlog, event loop, worker busy) and k6 itself, not the network.
+        server = [t.server_latency.p99 for t in valid]
+        latency_axis.plot(at, [v * 1000 if v is not None else np.nan for v in server], "s", markersize=3,
+                          markerfacecolor="none", color=colour, alpha=0.8)  # fmt: skip
+    latency_axis.axhline(run.slo.get("p99_ms", 100), color="red", linewidth=0.8)
+    latency_axis.annotate("SLO", (0.99, run.slo.get("p99_ms", 100)), xycoords=("axes fraction", "data"),
+                          ha="right", va="bottom", color="red", fontsize=8)  # fmt: skip
+    rate_axis.set(xlabel="offered req/s", ylabel="achieved req/s", title="throughput (× invalid, dotted: ideal)")
     latency_axis.set(
-        xlabel="offered req/s", ylabel="latency ms", title=f"{workload}: p50 and p99 (dotted: server side)"
+        xlabel="offered req/s",
+        ylabel="latency ms (log)",
+        title="client p50 solid, p99 dashed; □ time inside the app, p99",
     )
     latency_axis.set_yscale("log")
-    rate_axis.legend(fontsize=6)
-    latency_axis.legend(fontsize=6)
+    latency_axis.yaxis.set_major_formatter(PLAIN)
+    latency_axis.yaxis.set_minor_formatter(PLAIN)
+    latency_axis.tick_params(axis="y", which="minor", labelsize=7)
+    for axis in (rate_axis, latency_axis):
+        axis.title.set_fontsize(8.5)
+        axis.xaxis.set_major_formatter(THOUSANDS)
+        axis.xaxis.set_major_locator(MaxNLocator(5))
+    rate_axis.yaxis.set_major_formatter(THOUSANDS)
+    figure.suptitle(f"{workload}: throughput and latency against offered load", fontsize=9, fontweight="bold")
+    figure.legend(handles=handles, loc="lower center", ncol=min(3, max(1, len(handles))), fontsize=8, frameon=False,
+                  bbox_to_anchor=(0.5, -0.02 - 0.05 * math.ceil(len(handles) / 3)))  # fmt: skip
+    figure.tight_layout()
     return _svg(figure, f"Throughput and latency against offered load for {workload}")
 
 
 def cost(run: Run) -> str:
     """CPU seconds per 1,000 requests and peak memory, per framework, profile and workload (valid trials)."""
-    keys = sorted({(t.framework, t.profile, t.workload) for t in run.trials})
+    keys = sorted({(t.framework, t.profile, t.workload) for t in run.trials}, reverse=True)
     cpu, rss, pss = [], [], []
     for key in keys:
         trials = [t for t in run.trials if (t.framework, t.profile, t.workload) == key and t.valid]
-        cpu.append(
-            float(np.median([t.cpu_seconds_per_1k for t in trials if t.cpu_seconds_per_1k is not None] or [np.nan]))
-        )
+        per_1k = [t.cpu_seconds_per_1k for t in trials if t.cpu_seconds_per_1k is not None]
+        cpu.append(float(np.median(per_1k)) if per_1k else np.nan)
         rss.append(max((t.peak_rss_bytes or 0 for t in trials), default=0) / 2**20)
         pss.append(max((t.peak_pss_bytes or 0 for t in trials), default=0) / 2**20)
-    labels = [f"{f}/{p}\n{w}" for f, p, w in keys]
-    figure, (cpu_axis, memory_axis) = plt.subplots(1, 2, figsize=(11, 3.4))
-    cpu_axis.bar(labels, cpu, color=[_colour(k[0]) for k in keys])
-    cpu_axis.set(ylabel="CPU s per 1,000 requests", title="CPU cost (median over valid trials)")
+    labels = [f"{f} ({p}) {w}" for f, p, w in keys]
+    figure, (cpu_axis, memory_axis) = plt.subplots(1, 2, figsize=(WIDTH, 0.25 * len(keys) + 1.3), sharey=True)
     positions = np.arange(len(keys))
-    memory_axis.bar(positions - 0.2, rss, 0.4, label="peak RSS (shared pages counted per process)", color="#7a9cc6")
-    memory_axis.bar(positions + 0.2, pss, 0.4, label="peak PSS (shared pages split)", color="#2c5d8a")
-    memory_axis.set_xticks(positions, labels)
-    memory_axis.set(ylabel="MiB", title="Memory of the whole service")
-    memory_axis.legend(fontsize=7)
+    cpu_axis.barh(positions, cpu, height=0.6, color=[_colour(k[0]) for k in keys])
+    cpu_axis.set_yticks(positions, labels)
+    cpu_axis.set(xlabel="CPU s per 1,000 requests", title="CPU cost (median, valid trials)")
+    memory_axis.barh(positions + 0.2, rss, 0.4, label="peak RSS (shared pages per process)", color="#7a9cc6")
+    memory_axis.barh(positions - 0.2, pss, 0.4, label="peak PSS (shared pages split)", color="#2c5d8a")
+    memory_axis.set(xlabel="MiB", title="memory of the whole service")
+    memory_axis.legend(
+        fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 1.2 / (len(keys) + 4)), ncol=1, frameon=False
+    )
     for axis in (cpu_axis, memory_axis):
-        axis.tick_params(axis="x", labelsize=6, rotation=60)
+        axis.grid(axis="y", visible=False)
+        axis.title.set_fontsize(9)
+    figure.tight_layout()
     return _svg(figure, "CPU seconds per 1,000 requests and peak memory")
 
 
 def scaling(fits: list[Fit]) -> str:
-    """Capacity against worker count with the fitted curve and where adding workers stops paying."""
-    figure, axis = plt.subplots(figsize=(7, 3.6))
-    for fit in fits:
-        colour = _colour(fit.framework)
-        axis.plot(fit.workers, fit.capacities, "o", color=colour, label=f"{fit.framework}/{fit.profile} {fit.workload}")
-        grid = np.linspace(1, max(max(fit.workers) * 2, 4), 50)
-        axis.plot(grid, [fit.predict(n) for n in grid], "-", color=colour, alpha=0.6)
-        if fit.stops_paying_at:
-            axis.axvline(fit.stops_paying_at, color=colour, linestyle=":", alpha=0.6)
-    axis.set(
-        xlabel="workers",
-        ylabel="capacity req/s",
-        title="Scaling (dots: measured; line: Amdahl fit; dotted: < 10% gain per worker)",
+    """Capacity against count per workload: measured medians with min–max, the fitted law and its bounds."""
+    workloads = sorted({f.workload for f in fits})
+    columns = 1 if len(workloads) == 1 else 2
+    rows = math.ceil(len(workloads) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(WIDTH, 3.0 * rows + 0.4), squeeze=False)
+    for axis in axes.ravel()[len(workloads) :]:
+        axis.set_visible(False)
+    for axis, workload in zip(axes.ravel(), workloads, strict=False):
+        shown = [f for f in fits if f.workload == workload]
+        top = max(max(f.counts) for f in shown)
+        grid = np.geomspace(1, top * 2, 120)
+        for fit in shown:
+            colour = _colour(fit.framework)
+            counts = np.array(fit.counts)
+            axis.errorbar(counts, fit.capacities, yerr=[np.subtract(fit.capacities, fit.lows), np.subtract(fit.highs, fit.capacities)],
+                          fmt="o", markersize=4, capsize=3, color=colour)  # fmt: skip
+            inside, beyond = grid[grid <= max(counts)], grid[grid >= max(counts)]
+            axis.plot(inside, fit.predict(inside), "-", color=colour, alpha=0.8)
+            axis.plot(beyond, fit.predict(beyond), "--", color=colour, alpha=0.6)
+            if fit.samples:
+                curves = np.array([s.predict(grid) for s in fit.samples])
+                axis.fill_between(grid, np.percentile(curves, 5, axis=0), np.percentile(curves, 95, axis=0),
+                                  color=colour, alpha=0.12, linewidth=0)  # fmt: skip
+            axis.plot(grid, fit.law.c1 * grid, ":", color=colour, alpha=0.35, linewidth=0.8)
+            stop = fit.stops_paying_at
+            if stop and stop <= top * 2:
+                axis.axvline(stop, color=colour, linestyle="-.", linewidth=0.8, alpha=0.7)
+        axis.set_xscale("log", base=2)
+        axis.set_xlim(0.85, top * 2.1)
+        ticks = [2**i for i in range(int(math.log2(top * 2)) + 1)]
+        axis.set_xticks(ticks, [str(n) for n in ticks])
+        axis.xaxis.set_minor_locator(NullLocator())
+        axis.set_ylim(0, max(max(f.highs) for f in shown) * 1.6)
+        axis.set(xlabel=f"{shown[0].unit} (log scale)", ylabel="capacity req/s")
+        axis.yaxis.set_major_formatter(THOUSANDS)
+        axis.set_title(workload, loc="left", fontsize=9, fontweight="bold")
+    names = {f"{f.framework} ({f.profile})": _colour(f.framework) for f in fits}
+    handles = [Line2D([], [], color=colour, marker="o", label=name) for name, colour in names.items()]
+    figure.legend(handles=handles, loc="lower center", ncol=min(3, len(handles)), fontsize=8, frameon=False,
+                  bbox_to_anchor=(0.5, -0.03 - 0.05 * math.ceil(len(handles) / 3) / rows))  # fmt: skip
+    figure.suptitle(
+        f"Scaling: dots measured (whiskers min–max); line the fitted law, dashed beyond the measured range, band 5–95% "
+        f"over repeats; dotted: linear; dash-dot: one more adds < {STOP_GAIN:.0%} of one alone",
+        fontsize=8,
+        wrap=True,
     )
-    axis.legend(fontsize=7)
-    return _svg(figure, "Capacity against worker count")
+    figure.tight_layout()
+    return _svg(figure, "Capacity against worker or replica count with the fitted scaling law")

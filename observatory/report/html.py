@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from html import escape
+from typing import Any
 
 from observatory.report import figures
 from observatory.report.claims import ARTICLE, judge_claims
-from observatory.report.scaling import scaling_fits
+from observatory.report.scaling import scaling_fits, scaling_unit, why_not_measured
 from observatory.report.tables import capacity_rows, environment_line, invalid_trials
 from observatory.results import Run
+from observatory.sizing import rates_to_show, size
 
 STYLE = """
 body{font:14px/1.5 system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#1b1b1b}
@@ -17,7 +18,7 @@ h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ccc}table{border-c
 th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}td.n{text-align:right}
 caption{text-align:left;font-weight:600;padding:4px 0}.holds{color:#0a6b1f}.does-not-hold{color:#a40000}
 .depends{color:#8a5a00}.not-measured{color:#666}figure{margin:1em 0}svg{max-width:100%;height:auto}
-.note{color:#555}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}
+.note{color:#555}.row{display:flex;flex-wrap:wrap;gap:0 2em}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}
 """
 
 
@@ -41,7 +42,10 @@ def _capacity_section(run: Run) -> str:
     ]  # fmt: skip
     if not rows:
         return "<h2>Capacity</h2><p>Not measured: the run recorded no capacity.</p>"
-    plot = _figure(figures.capacity(run.capacity, run.slo), "Capacity with its spread over repeats.")
+    plot = _figure(
+        figures.capacity(run.capacity, run.slo, scaling_unit(run)),
+        "Each framework's capacity per workload at the fewest workers (or replicas) measured; scaling below.",
+    )
     table = _table(
         "Capacity per workload, best first",
         ["workload", "framework", "profile", "workers", "req/s", "spread", "note"],
@@ -54,7 +58,14 @@ def _load_section(run: Run) -> str:
     workloads = sorted({t.workload for t in run.trials if t.scenario == "constant"})
     if not workloads:
         return "<h2>Throughput and latency against offered load</h2><p>Not measured.</p>"
-    plots = "".join(_figure(figures.load_curves(run, w), f"{w}: open-model trials.") for w in workloads)
+    server = (
+        "□: the service's own p99, time inside the app, from its histogram (within 10 % from 1 to 100 ms); the gap "
+        "to the client's p99 is queueing before the app and in k6, not the network."
+    )
+    plots = "".join(
+        _figure(figures.load_curves(run, w), f"{w}: open-model trials at each service's fewest workers. {server}")
+        for w in workloads
+    )
     return f"<h2>Throughput and latency against offered load</h2>{plots}"
 
 
@@ -77,36 +88,83 @@ def _validity_section(run: Run) -> str:
     if not invalid:
         return f"<h2>Errors and validity</h2>{summary}"
     table = _table("Invalid trials and why", ["trial", "reasons"], [[escape(i), escape(r)] for i, r in invalid])
-    return f"<h2>Errors and validity</h2>{summary}{table}"
+    return f"<h2>Errors and validity</h2>{summary}<details><summary>The {len(invalid)} invalid trials</summary>{table}</details>"
 
 
 def _scaling_section(run: Run) -> str:
     fits = scaling_fits(run)
+    sizing = _sizing_table(run)
     if not fits:
-        return "<h2>Scaling</h2><p>Not measured: run with <code>--workers 1,2,4</code> to draw the curve.</p>"
-    rows = [
-        [
-            escape(f"{f.framework}/{f.profile}"),
-            escape(f.workload),
-            f"{f.serial:.2f}",
-            str(f.stops_paying_at or "beyond 256"),
-        ]
-        for f in fits
-    ]
+        return f"<h2>Scaling</h2><p>{escape(why_not_measured(run))}</p>{sizing}"
+    rows = []
+    for f in fits:
+        law = f"{f.name}: serial {f.law.serial:.3f}" + (f", crosstalk {f.law.crosstalk:.4f}" if f.law.crosstalk else "")
+        ceiling = "none (linear)" if f.law.ceiling() == float("inf") else f"{f.law.ceiling():,.0f}"
+        measured = ", ".join(f"{n}: {c:,.0f}" for n, c in zip(f.counts, f.capacities, strict=True))
+        rows.append([escape(f"{f.framework}/{f.profile}"), escape(f.workload), escape(measured), escape(law),
+                     f"{f.law.c1:,.0f}", ceiling, escape(f.verdict())])  # fmt: skip
     table = _table(
-        "Amdahl fit per service and workload",
-        ["service", "workload", "serial fraction", "adding workers stops paying after"],
+        "Fitted scaling law per service and workload (capacity C(n) = C1·n / (1 + s(n−1) + k·n(n−1)))",
+        ["service", "workload", f"measured ({fits[0].unit}: req/s)", "law", "C1 req/s", "ceiling req/s", "verdict"],
         rows,
     )
-    return f"<h2>Scaling</h2>{_figure(figures.scaling(fits), 'Capacity against workers.')}{table}"
+    plot = _figure(figures.scaling(fits), "Capacity against count, with the fitted law and where it stops paying.")
+    return f"<h2>Scaling</h2>{plot}{table}{sizing}"
+
+
+def _sizing_table(run: Run) -> str:
+    tables = []
+    for workload in sorted({c.workload for c in run.capacity if c.median}):
+        rates = rates_to_show(run, workload)
+        answers = {rate: size(run, rate, workload) for rate in rates}
+        services = [(a.framework, a.profile) for a in answers[rates[0]]] if rates else []
+        rows = []
+        for framework, profile in services:
+            cells = []
+            for rate in rates:
+                a = next(x for x in answers[rate] if (x.framework, x.profile) == (framework, profile))
+                cells.append(
+                    escape(a.count()) + ("*" if a.extrapolated and a.needed is not None and not a.linear_only else "")
+                )
+            rows.append([escape(f"{framework}/{profile}"), *cells])
+        if rows:
+            tables.append(_table(f"{workload}, p99 ≤ {run.slo.get('p99_ms', 0):g} ms", ["service", *(f"{r:,.0f} req/s" for r in rates)], rows))  # fmt: skip
+    if not tables:
+        return ""
+    return (
+        "<h3>Sizing: workers or replicas needed to serve a rate within the SLO</h3>"
+        f"<div class='row'>{''.join(tables)}</div><p class='note'>From the fitted law, bounds over the repeats. "
+        "*: extrapolated beyond the counts measured. ≥: measured at one count only, so the least it could need "
+        "(perfectly linear scaling). Any rate: <code>observatory size RUN_DIR --rate R --workload W</code>.</p>"
+    )
+
+
+def _flatten(prefix: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return [
+            item
+            for key, inner in value.items()
+            for item in _flatten(f"{prefix}{key}" if not prefix else f"{prefix} / {key}", inner)
+        ]
+    if isinstance(value, list):
+        shown = ", ".join(str(v) for v in value[:12])
+        return [(prefix, shown + (f" … ({len(value)} in all)" if len(value) > 12 else ""))]
+    return [(prefix, "–" if value is None else str(value))]  # fmt: skip
+
+
+def _environment_section(run: Run) -> str:
+    parts = [("Machine and tools", run.environment), ("Settings", run.settings), ("SLO", run.slo)]
+    tables = "".join(
+        _table(caption, ["what", "value"], [[escape(k), escape(v)] for k, v in _flatten("", data)])
+        for caption, data in parts
+        if data
+    )
+    return f"<h2>Environment</h2>{tables or '<p>Not recorded.</p>'}"
 
 
 def render_html(run: Run) -> str:
     """The whole report as one HTML document."""
     cost = figures.cost(run) if run.trials else "<p>Not measured.</p>"
-    environment = escape(
-        json.dumps({"environment": run.environment, "settings": run.settings, "slo": run.slo}, indent=2)
-    )
     stopped = f"<p><strong>Stopped early:</strong> {escape(run.error)}</p>" if run.error else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Observatory report {escape(run.run_id)}</title>
@@ -116,5 +174,5 @@ def render_html(run: Run) -> str:
 {_capacity_section(run)}{_claims_section(run)}{_load_section(run)}
 <h2>CPU and memory</h2>{_figure(cost, "CPU seconds per 1,000 requests and peak memory.") if run.trials else cost}
 {_validity_section(run)}{_scaling_section(run)}
-<h2>Environment</h2><pre>{environment}</pre></body></html>
+{_environment_section(run)}</body></html>
 """

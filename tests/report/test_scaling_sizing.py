@@ -66,7 +66,7 @@ def test_bounds_from_repeats() -> None:
 
 
 def test_rates_for_the_report_table_are_round() -> None:
-    assert rates_to_show(run(sweeps()), "json") == [4000.0, 8000.0, 16000.0]
+    assert rates_to_show(run(sweeps()), "json") == [1000.0, 2000.0, 4000.0]
     assert rates_to_show(run(sweeps()), "io") == []
 
 
