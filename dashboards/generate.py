@@ -9,6 +9,7 @@ from pathlib import Path
 
 from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.dashboard import VariableSort
 
 from dashboards.panels import (
     RATE_WINDOW,
@@ -206,7 +207,9 @@ def scaling() -> dashboard.Dashboard:
         .with_variable(label_variable("framework", q.CAPACITY))
         .with_variable(label_variable("profile", q.CAPACITY))
         .with_variable(label_variable("workload", q.CAPACITY))
-        .with_variable(label_variable("run", q.CAPACITY, multi=False).sort(2))
+        .with_variable(
+            label_variable("run", q.CAPACITY, multi=False).sort(VariableSort.ALPHABETICAL_DESC)
+        )  # latest first
     )
     legend = "{{framework}}/{{profile}} {{workload}}"
     for unit, where in (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import barchart, common, dashboard, heatmap, prometheus, timeseries
 from grafana_foundation_sdk.builders import stat as statpanel
+from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.models.common import (
     BigValueColorMode,
     BigValueGraphMode,
@@ -12,11 +13,13 @@ from grafana_foundation_sdk.models.common import (
     LegendPlacement,
     VisibilityMode,
 )
+from grafana_foundation_sdk.models.dashboard import DashboardLink as DashboardLinkModel
 from grafana_foundation_sdk.models.dashboard import (
     DashboardLinkType,
     DataSourceRef,
     DataTransformerConfig,
     VariableRefresh,
+    VariableSort,
 )
 from grafana_foundation_sdk.models.heatmap import HeatmapColorMode, HeatmapColorScale
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
@@ -68,7 +71,7 @@ def label_variable(name: str, metric: str, label: str | None = None, multi: bool
         .datasource(DATASOURCE)
         .query(f"label_values({metric}, {label or name})")
         .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
-        .sort(1)
+        .sort(VariableSort.ALPHABETICAL_ASC)
     )
     if multi:
         variable = variable.multi(True).include_all(True).all_value(".*")
@@ -157,7 +160,7 @@ def benchmark_annotation(expr: str) -> dashboard.AnnotationQuery:
     )
 
 
-def links() -> list[dashboard.DashboardLink]:
+def links() -> list[cogbuilder.Builder[DashboardLinkModel]]:
     """Every observatory dashboard, carrying the time range and the variables (run, framework...) across."""
     return [
         dashboard.DashboardLink("Observatory")

@@ -41,7 +41,7 @@ class Law:
     def stops_paying_at(self) -> int | None:
         """The count N after which one more adds less than STOP_GAIN of one alone; None if not up to LIMIT."""
         n = np.arange(1, LIMIT + 1, dtype=float)
-        gains = self.predict(n + 1) - self.predict(n)
+        gains = np.asarray(self.predict(n + 1)) - np.asarray(self.predict(n))
         below = np.nonzero(gains < STOP_GAIN * self.c1)[0]
         return int(n[below[0]]) if below.size else None
 
@@ -55,7 +55,7 @@ class Law:
     def needed_for(self, rate: float) -> int | None:
         """The fewest workers whose capacity reaches `rate`; None if no count up to LIMIT does."""
         n = np.arange(1, LIMIT + 1, dtype=float)
-        reaching = np.nonzero(self.predict(n) >= rate)[0]
+        reaching = np.nonzero(np.asarray(self.predict(n)) >= rate)[0]
         return int(n[reaching[0]]) if reaching.size else None
 
 

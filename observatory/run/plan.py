@@ -99,7 +99,7 @@ def worker_counts(requested: list[int] | str, service_cores: int, total_cores: i
     A worker beyond the service's cores only shares a core with another, so the curve would measure the machine, not
     the framework; and it may not take the load generator's cores, which would make k6 compete with the service.
     """
-    if requested == "auto":
+    if isinstance(requested, str):  # "auto"
         return [2**i for i in range(service_cores.bit_length()) if 2**i <= service_cores]
     counts = sorted(set(requested))
     over = [n for n in counts if n > service_cores]
