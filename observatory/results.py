@@ -58,6 +58,10 @@ class Trial:
     peak_pss_bytes: float | None = None
     k6_cpu_utilisation: float | None = None  # k6's CPU seconds per second over its cores' capacity, 0..1
     max_vus: int | None = None  # the VUs k6 could use (open model)
+    k6_cpu_wait: float | None = None  # seconds per second k6's threads waited for a CPU while the load ran
+    warmup_requests: int = 0  # sent by the unmeasured warm-up before the measured window (the service counts them)
+    generator_ceiling_rps: float | None = None  # k6's calibrated clean ceiling for this workload and connection mode
+    host_stalls: dict[str, Any] | None = None  # the stall meter's figures over the measured window (run/stalls.py)
     check_failures: dict[str, int] = field(default_factory=dict)  # k6 check name -> failures
     attempt: int = 1  # 2 and more: a retry of an invalid trial, or a confirmation of a pass
     slo_met: bool = False
@@ -121,6 +125,7 @@ class Run:
     trials: list[Trial] = field(default_factory=list)
     capacity: list[Capacity] = field(default_factory=list)
     searches: list[Search] = field(default_factory=list)
+    calibration: dict[str, Any] | None = None  # the load generator's calibration (run/calibration.py)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

@@ -41,6 +41,10 @@ class RunProgress:
             f"service cores {session.pinning.service}, k6 cores {session.pinning.load}"
         )
 
+    def note(self, text: str) -> None:
+        """Print a line above the bar (the load generator's calibration, for instance)."""
+        self.progress.console.print(f"  {text}")
+
     def trial_started(self, spec: TrialSpec) -> None:
         """Show the trial that is starting."""
         level = f"{spec.rate:g} req/s" if spec.rate is not None else f"{spec.vus} VUs"

@@ -168,7 +168,12 @@ def handle(args: argparse.Namespace) -> int:
     if options.instrumentation != "off":
         tools.require("prometheus")
     progress = RunProgress()
-    session = Session(options, on_start=progress.trial_started, on_done=progress.trial_done)  # type: ignore[arg-type]
+    session = Session(
+        options,
+        on_start=progress.trial_started,
+        on_done=progress.trial_done,
+        on_note=progress.note,  # type: ignore[arg-type]
+    )
     progress.begin(session)
     try:
         with progress, session:

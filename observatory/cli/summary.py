@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from observatory.judging.capacity import key_of
-from observatory.judging.trial import GENERATOR
+from observatory.judging.generator import GENERATOR
 from observatory.report.tables import capacity_text
 from observatory.results import Run
 

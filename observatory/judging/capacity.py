@@ -6,6 +6,8 @@ Rules, in words (README "How a capacity is judged"):
 - A repeat's capacity is its best pass; its resolution is the gap to the lowest miss above it.
 - A repeat with no miss above its best pass is censored: the service's capacity is at least the best pass.
   The reason is the load generator when a guard blamed it on a trial above, else the search ran out of steps.
+- A repeat whose best pass is at or above the generator's calibrated clean ceiling, or whose lowest miss lies above
+  it, is censored too, by the load generator (generator.generator_bound).
 - A capacity is a lower bound ("≥") when any finished repeat is censored.
 - A repeat whose search did not finish (the run was stopped) is left out; the capacity says how many were.
 - A finished repeat with no passing rate counts as 0: the service missed the SLO at every rate tried.
@@ -18,7 +20,8 @@ import statistics
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from observatory.judging.trial import GENERATOR, INVALID, MISS, PASS, generator_decided, rate_verdict
+from observatory.judging.generator import GENERATOR, generator_bound
+from observatory.judging.trial import INVALID, MISS, PASS, generator_decided, rate_verdict
 from observatory.results import Capacity, Trial
 
 Key = tuple[str, str, str, int]
@@ -61,8 +64,13 @@ def repeat_outcome(repeat: int, trials: Iterable[Trial]) -> RepeatOutcome:
     best = max((rate for rate, verdict in verdicts.items() if verdict == PASS), default=None)
     above = sorted(rate for rate in verdicts if best is None or rate > best)
     lowest_miss = next((rate for rate in above if verdicts[rate] == MISS), None)
+    ceiling = max(
+        (t.generator_ceiling_rps for g in by_rate.values() for t in g if t.generator_ceiling_rps), default=None
+    )
     censored_by = None
-    if best is not None and lowest_miss is None:
+    if generator_bound(best, lowest_miss, ceiling):
+        censored_by = GENERATOR_REASON
+    elif best is not None and lowest_miss is None:
         undecided = [t for rate in above if verdicts[rate] == INVALID for t in by_rate[rate]]
         censored_by = GENERATOR_REASON if any(generator_decided(t) for t in undecided) else OUT_OF_STEPS
     return RepeatOutcome(repeat, best, lowest_miss, censored_by)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from observatory.judging.slo import Slo
 from observatory.results import Trial
 
-GENERATOR = "load generator"  # the prefix judging/trial.py's GENERATOR names too
+GENERATOR = "load generator"  # reasons starting with it mean the service's capacity is at least the rate sustained
 # k6's threads waiting for a CPU this many seconds per second (a fifth of the time) means it was starved: another
 # process on its core or a CPU quota, not its own load, decided when requests went out.
 STARVED_WAIT = 0.2

@@ -1,7 +1,8 @@
 """The verdict on one trial: valid or not (every guard that fired, with its reason), and whether it met the SLO.
 
 A guard decides that a trial says nothing about the service (the load generator, the host or the measurement
-failed). A valid trial then meets the SLO or misses it: slow responses, errors above the bound, or a service so
+failed); reasons that start with GENERATOR ("load generator") mean the service's capacity is at least the rate it
+sustained. The host and generator rules live in host.py and generator.py; GUARDS lists every guard. A valid trial then meets the SLO or misses it: slow responses, errors above the bound, or a service so
 far behind that k6 dropped iterations are all misses, never invalid trials.
 """
 
@@ -10,17 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from observatory.judging.generator import GENERATOR, above_ceiling, starved
+from observatory.judging.host import HOST, host_stalled
 from observatory.judging.slo import Slo
 from observatory.results import Trial
 
 # k6 using this share of its cores or more cannot send on time: its latencies include its own queueing.
 SATURATED_K6_UTILISATION = 0.9
-# Reasons that start with this name the load generator: the service's capacity is at least the rate it sustained.
-GENERATOR = "load generator"
 
 PASS, MISS, INVALID = "pass", "miss", "invalid"
-# An invalid trial is run this many times more before the search counts its rate as a failure.
+# An invalid trial is run this many times more before the search counts its rate as a failure; a trial the host
+# stalled, this many (a stall is brief and independent of the service: another try usually runs clean).
 INVALID_RETRIES = 1
+STALL_RETRIES = 2
 
 
 def _p99_met(trial: Trial, slo: Slo) -> bool:
@@ -51,12 +54,15 @@ def _generator_cpu(trial: Trial, slo: Slo) -> str | None:
 
 def _counts_disagree(trial: Trial, slo: Slo) -> str | None:
     # A request that failed in transport (refused, reset, timed out) may never reach the service's counter.
+    # The service also counted the unmeasured warm-up's requests, sent by the same k6 process just before.
     if trial.server_requests is None:
         return None
-    gap = abs(trial.client_requests - trial.server_requests)
+    sent = trial.client_requests + trial.warmup_requests
+    gap = abs(sent - trial.server_requests)
     if gap > trial.errors:
+        warmup = f" ({trial.warmup_requests} in the warm-up)" if trial.warmup_requests else ""
         return (
-            f"client and server counts disagree: k6 sent {trial.client_requests}, the service counted "
+            f"client and server counts disagree: k6 sent {sent}{warmup}, the service counted "
             f"{trial.server_requests} ({gap} apart, {trial.errors} failed request(s) explain at most {trial.errors})"
         )
     return None
@@ -85,8 +91,11 @@ class Guard:
 
 
 GUARDS: tuple[Guard, ...] = (
+    Guard("host stall", host_stalled),
     Guard("generator dropped iterations", _generator_dropped),
     Guard("generator CPU", _generator_cpu),
+    Guard("generator starved", starved),
+    Guard("generator ceiling", above_ceiling),
     Guard("client/server counts", _counts_disagree),
     Guard("response checks", _checks_failed),
     Guard("no request", _nothing_completed),
@@ -134,6 +143,15 @@ def rate_verdict(trials: Iterable[Trial]) -> str:
     return PASS if valid else INVALID
 
 
+def host_decided(trial: Trial) -> bool:
+    """True when the host stall guard fired."""
+    return any(reason.startswith(HOST) for reason in trial.invalid_reasons)
+
+
 def needs_retry(attempts: list[Trial]) -> bool:
-    """True when the last attempt at a rate was invalid and the retry budget is not spent."""
-    return bool(attempts) and not attempts[-1].valid and len(attempts) <= INVALID_RETRIES
+    """True when the last attempt at a rate was invalid and its retry budget is not spent: STALL_RETRIES more
+    attempts after a host stall, INVALID_RETRIES after any other guard."""
+    if not attempts or attempts[-1].valid:
+        return False
+    budget = STALL_RETRIES if host_decided(attempts[-1]) else INVALID_RETRIES
+    return len(attempts) <= budget

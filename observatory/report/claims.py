@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from observatory.judging import bounds
-from observatory.judging.trial import GENERATOR
+from observatory.judging.generator import GENERATOR
 from observatory.results import Capacity, Run
 
 ARTICLE = "FastAPI vs Flask vs Django (DEV Community), shared/seed/000_337977007894952b.txt"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from observatory.judging.trial import GENERATOR
+from observatory.judging.generator import GENERATOR
 from observatory.results import Capacity, Run
 
 

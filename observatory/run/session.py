@@ -13,12 +13,14 @@ from datetime import UTC, datetime
 from observatory.errors import ObservatoryError
 from observatory.judging import PASS, from_trials, needs_retry, rate_verdict
 from observatory.results import Run, Search, Trial, save
+from observatory.run.calibration import Calibration, calibrate, connection_mode
 from observatory.run.environment import describe
 from observatory.run.k6 import publish_capacity, run_k6
 from observatory.run.plan import Block, Pinning, RunOptions, blocks, pin_cores
 from observatory.run.prometheus import SCRAPE_INTERVAL_SECONDS, LocalPrometheus, ScrapeTarget
 from observatory.run.search import search
 from observatory.run.service import ServiceProcess
+from observatory.run.stalls import StallMeter
 from observatory.run.trial import TrialContext, TrialSpec, k6_settings, run_trial
 
 TrialStarted = Callable[[TrialSpec], None]
@@ -41,6 +43,7 @@ class Session:
         pinning: Pinning | None = None,
         on_start: TrialStarted | None = None,
         on_done: TrialDone | None = None,
+        on_note: Callable[[str], None] | None = None,
     ) -> None:
         self.options = options
         self.run_id = run_id or new_run_id()
@@ -50,6 +53,7 @@ class Session:
         self.blocks = blocks(options, self.rng)
         self.on_start = on_start or (lambda spec: None)
         self.on_done = on_done or (lambda trial: None)
+        self.on_note = on_note or (lambda text: None)
         self.run = Run(
             run_id=self.run_id,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -64,6 +68,8 @@ class Session:
         self._service: ServiceProcess | None = None
         self._service_key: tuple[str, str, int, str] | None = None
         self._prometheus: LocalPrometheus | None = None
+        self._stall_meter: StallMeter | None = None
+        self._calibration: Calibration | None = None
 
     def _settings(self) -> dict[str, object]:
         o = self.options
@@ -99,7 +105,11 @@ class Session:
         save(self.run, self.run_dir)
 
     def execute(self) -> Run:
-        """Run every block in order; results are saved after each trial."""
+        """Calibrate the load generator (cached), then run every block in order; results are saved after each trial."""
+        self._calibrate()
+        self._stall_meter = self._stack.enter_context(
+            StallMeter(sorted({*self.pinning.service, *self.pinning.load}), self.run_dir / "stalls")
+        )
         self._prometheus = self._stack.enter_context(
             LocalPrometheus(self.run_dir / "prometheus", cores=self.pinning.load)
         )
@@ -111,6 +121,20 @@ class Session:
             self._capacity_rows(), self.run_id, self._prometheus.remote_write_url, self.run_dir / "logs" / "k6.log"
         )
         return self.run
+
+    def _calibrate(self) -> None:
+        """The generator's clean ceiling for every workload and connection mode the run uses (cached per machine)."""
+        needs = {(b.workload.name, connection_mode(b.profile.server, b.profile.config)) for b in self.blocks}
+        self._calibration = calibrate(
+            needs,
+            self.options.slo.p99_ms,
+            k6_cores=self.pinning.load,
+            service_cores=self.pinning.service,
+            work_dir=self.run_dir / "calibration",
+            progress=self.on_note,
+        )
+        self.run.calibration = self._calibration.as_dict()
+        save(self.run, self.run_dir)
 
     def _capacity_rows(self) -> list[dict[str, object]]:
         return [
@@ -144,8 +168,12 @@ class Session:
             self._prometheus.wait_for_targets(1)
         return service
 
-    def _context(self, service: ServiceProcess) -> TrialContext:
+    def _context(self, service: ServiceProcess, block: Block | None = None) -> TrialContext:
         assert self._prometheus is not None
+        ceiling = None
+        if block is not None and self._calibration is not None:
+            mode = connection_mode(block.profile.server, block.profile.config)
+            ceiling = self._calibration.ceiling(block.workload.name, mode)
         return TrialContext(
             base_url=service.url,
             prometheus=self._prometheus,
@@ -154,6 +182,8 @@ class Session:
             run_dir=self.run_dir,
             slo=self.options.slo,
             instrumented=self.options.instrumentation != "off",
+            stall_meter=self._stall_meter,
+            generator_ceiling_rps=ceiling,
         )
 
     def _spec(self, block: Block, scenario: str, duration: float, **level: float | int) -> TrialSpec:
@@ -168,10 +198,10 @@ class Session:
             **level,  # type: ignore[arg-type]
         )
 
-    def _record(self, spec: TrialSpec, service: ServiceProcess) -> Trial:
+    def _record(self, spec: TrialSpec, service: ServiceProcess, block: Block) -> Trial:
         self.on_start(spec)
         try:
-            trial = run_trial(spec, self._context(service))
+            trial = run_trial(spec, self._context(service, block))
         except ObservatoryError:
             self._check_alive(service, spec, grace=1.0)  # a dead service is the cause to report, not k6's failure
             raise
@@ -210,7 +240,7 @@ class Session:
     def _run_block(self, block: Block, service: ServiceProcess) -> None:
         size = self.options.size
         self._warm_up(block, service)
-        probe = self._record(self._spec(block, "sweep", size.probe_s, vus=size.probe_vus), service)
+        probe = self._record(self._spec(block, "sweep", size.probe_s, vus=size.probe_vus), service, block)
         probe_rps = max(1.0, probe.achieved_rate)
 
         record = Search(
@@ -225,7 +255,7 @@ class Session:
             fresh: list[Trial] = []
             while not fresh or needs_retry(fresh):
                 spec = self._spec(block, "constant", size.step_s, rate=rate, attempt=len(tried) + 1)
-                fresh.append(self._record(spec, service))
+                fresh.append(self._record(spec, service, block))
                 tried.append(fresh[-1])
             return rate_verdict(tried) == PASS
 
@@ -234,7 +264,7 @@ class Session:
         record.finished = True
         save(self.run, self.run_dir)
         for vus in size.sweep_vus:
-            self._record(self._spec(block, "sweep", size.sweep_s, vus=vus), service)
+            self._record(self._spec(block, "sweep", size.sweep_s, vus=vus), service, block)
 
     def _summarise_capacity(self) -> None:
         self.run.capacity = from_trials(self.run.trials, self.run.finished_searches())

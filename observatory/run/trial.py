@@ -12,14 +12,19 @@ from pathlib import Path
 
 from observatory import queries
 from observatory.judging import Slo, judge
+from observatory.judging.host import stall_bound_ms
 from observatory.k6_summaries import record_client_side
 from observatory.results import Latency, Trial
+from observatory.run.calibration import vus_for
 from observatory.run.k6 import K6Settings, run_k6
 from observatory.run.prometheus import SCRAPE_INTERVAL_SECONDS, LocalPrometheus
+from observatory.run.stalls import StallMeter
 from observatory.workloads import Workload
 
-MAX_VUS = 1000
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
+# Constant-rate trials first send this long at the same rate, unmeasured, in the same k6 process: connections open
+# and pools fill before the measured window (k6 needs at least 1 s for an arrival-rate scenario).
+WARMUP_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class TrialContext:
     run_dir: Path
     slo: Slo
     instrumented: bool
+    stall_meter: StallMeter | None = None
+    generator_ceiling_rps: float | None = None  # k6's calibrated clean ceiling for this workload and service
 
 
 def _iso(ts: float) -> str:
@@ -63,9 +70,10 @@ def _iso(ts: float) -> str:
 
 
 def _max_vus(spec: TrialSpec, slo: Slo) -> int:
-    """Enough VUs for the rate at twice the SLO's latency, so drops mean the generator, not the budget."""
+    """Enough VUs for the rate at twice the SLO's latency, so drops mean the generator, not the budget (the
+    calibration's rule too)."""
     assert spec.rate is not None
-    return min(MAX_VUS, max(20, math.ceil(spec.rate * 2 * slo.p99_ms / 1000) + 10))
+    return vus_for(spec.rate, slo.p99_ms)
 
 
 def k6_settings(spec: TrialSpec, context: TrialContext) -> K6Settings:
@@ -87,6 +95,7 @@ def k6_settings(spec: TrialSpec, context: TrialContext) -> K6Settings:
         max_vus=_max_vus(spec, context.slo) if open_model else None,
         slo_p99_ms=context.slo.p99_ms,
         slo_error_rate=context.slo.error_rate,
+        warmup_s=WARMUP_S if spec.scenario == "constant" else 0.0,
     )
 
 
@@ -110,7 +119,7 @@ def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = N
         cores=context.k6_cores,
         remote_write_url=prom.remote_write_url,
     )
-    ended = time.time()
+    ended, load_ended = time.time(), time.monotonic()
     time.sleep(SCRAPE_INTERVAL_SECONDS * 2.5)  # let Prometheus scrape the final counters
     window = f"{math.ceil(time.time() - started) + 1}s"
     trial = Trial(
@@ -128,8 +137,14 @@ def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = N
         ended_at=_iso(ended),
         max_vus=settings.max_vus,
         attempt=spec.attempt,
+        k6_cpu_wait=outcome.load_cpu_wait,
+        warmup_requests=outcome.warmup_requests,
+        generator_ceiling_rps=context.generator_ceiling_rps if spec.scenario == "constant" else None,
     )
     record_client_side(trial, outcome.summary, spec.duration_s, outcome.busy_cores / max(1, len(context.k6_cores)))
+    if context.stall_meter is not None:  # the measured window: the last duration_s seconds of k6's life
+        stalls = context.stall_meter.window(load_ended - spec.duration_s, load_ended)
+        trial.host_stalls = stalls.as_dict(stall_bound_ms(context.slo))
     if context.instrumented:
         _server_side(trial, prom, route, service, window, served_before, cpu_before)
     return judge(trial, context.slo)

@@ -7,7 +7,7 @@ import pytest
 
 from observatory.judging import Slo, from_trials, judge, repeat_outcomes, summarise
 from observatory.judging.capacity import OUT_OF_STEPS, RepeatOutcome, repeat_outcome
-from observatory.judging.trial import GENERATOR
+from observatory.judging.generator import GENERATOR
 from observatory.results import Latency, Trial
 
 KEY = ("flask", "gunicorn-sync", "json", 1)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from observatory.judging import GUARDS, INVALID, MISS, PASS, Slo, judge, rate_verdict
+from observatory.judging import GUARDS, INVALID, MISS, PASS, Slo, judge, needs_retry, rate_verdict
 from observatory.judging.trial import SATURATED_K6_UTILISATION, Guard, generator_decided
 from observatory.results import Latency, Trial
 
@@ -41,6 +41,14 @@ GUARD_CASES = [
      "'body as expected' failed on 40 response(s) that were not errors"),
     ("nothing completed", {"client_requests": 0, "server_requests": 0, "client_latency": Latency()}, "no request",
      "no request completed"),
+    ("the host stalled for half the SLO's p99", {"host_stalls": {"max_ms": 50.0, "worst_core": 1}}, "host stall",
+     "host stalled for 50 ms on core 1"),
+    ("k6 waited for a CPU a fifth of the time", {"k6_cpu_wait": 0.2}, "generator starved",
+     "load generator starved"),
+    ("a miss above k6's clean ceiling", {"generator_ceiling_rps": 90.0, "client_latency": Latency(p99=0.3)},
+     "generator ceiling", "above k6's clean ceiling on this machine (90 req/s"),
+    ("the warm-up's requests left uncounted", {"warmup_requests": 100}, "client/server counts",
+     "k6 sent 1100 (100 in the warm-up), the service counted 1000"),
 ]  # fmt: skip
 
 
@@ -68,7 +76,7 @@ def test_a_clean_trial_is_valid_and_meets_the_slo() -> None:
 
 def test_every_guard_is_in_the_table_once() -> None:
     names = [g.name for g in GUARDS]
-    assert len(set(names)) == len(names) == len(GUARD_CASES) - 1  # two cases exercise the count guard
+    assert len(set(names)) == len(names) == len(GUARD_CASES) - 2  # three cases exercise the count guard
     assert {c[2] for c in GUARD_CASES} == set(names)
     assert all(isinstance(g, Guard) for g in GUARDS)
 
@@ -84,6 +92,13 @@ VERDICT_CASES = [
      True, False, "the service fell behind: k6 dropped 50 iterations"),
     ("k6 just under the threshold is fine", {"k6_cpu_utilisation": SATURATED_K6_UTILISATION - 0.001}, True, True, None),
     ("transport errors explain the count gap", {"errors": 10, "error_rate": 0.01, "server_requests": 990}, True, True, None),
+    ("a stall just under the bound", {"host_stalls": {"max_ms": 49.9, "worst_core": 0}}, True, True, None),
+    ("k6 waiting just under the starvation bound", {"k6_cpu_wait": 0.199}, True, True, None),
+    ("a pass above the ceiling is a pass", {"generator_ceiling_rps": 90.0}, True, True, None),
+    ("a miss at the ceiling is the service's", {"generator_ceiling_rps": 100.0, "client_latency": Latency(p99=0.3)},
+     True, False, "p99 300.0 ms"),
+    ("the warm-up's requests counted by the service",
+     {"warmup_requests": 100, "server_requests": 1100}, True, True, None),
     ("checks failing only on failed requests are the errors' doing",
      {"errors": 5, "error_rate": 0.005, "check_failures": {"status is 200": 5, "body as expected": 5}}, True, True, None),
 ]  # fmt: skip
@@ -107,6 +122,28 @@ def test_a_wrong_answer_names_the_worst_check() -> None:
 def test_generator_decided_only_when_a_guard_blamed_it() -> None:
     assert generator_decided(judge(clean(k6_cpu_utilisation=0.95), SLO))
     assert not generator_decided(judge(clean(server_requests=900), SLO))
+
+
+# (case, the guards' reasons of each attempt so far, another attempt?)
+RETRY_CASES = [
+    ("a valid trial", [[]], False),
+    ("invalid once", [["load generator saturated"]], True),
+    ("invalid twice", [["load generator saturated"], ["load generator saturated"]], False),
+    ("stalled once", [["host stalled for 80 ms"]], True),
+    ("stalled twice", [["host stalled for 80 ms"], ["host stalled for 90 ms"]], True),
+    ("stalled three times", [["host stalled for 80 ms"]] * 3, False),
+    ("stalled, then the generator gave out", [["host stalled for 80 ms"], ["load generator starved"]], False),
+]
+
+
+@pytest.mark.parametrize(("attempts", "again"), [c[1:] for c in RETRY_CASES], ids=[c[0] for c in RETRY_CASES])
+def test_retries_are_bounded(attempts: list[list[str]], again: bool) -> None:
+    trials = []
+    for reasons in attempts:
+        trial = clean()
+        trial.invalid_reasons, trial.valid = reasons, not reasons
+        trials.append(trial)
+    assert needs_retry(trials) is again
 
 
 # (case, the verdicts of the trials at one rate, the rate's verdict)

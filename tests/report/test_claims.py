@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from observatory.judging.trial import GENERATOR
+from observatory.judging.generator import GENERATOR
 from observatory.report import claims
 from observatory.report.claims import CANNOT_TELL, DEPENDS, FAILS, HOLDS, judge_advantage, judge_narrows, judge_range
 from observatory.results import Capacity

@@ -51,7 +51,7 @@ def test_a_confirmation_that_misses_sends_the_search_below_it() -> None:
     verdicts = {1000.0: [True, False]}
 
     def passes(rate: float) -> bool:
-        if rate in verdicts and verdicts[rate]:
+        if verdicts.get(rate):
             return verdicts[rate].pop(0)
         return rate <= 980
 

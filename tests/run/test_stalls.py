@@ -59,7 +59,8 @@ def test_a_stall_of_half_the_slo_p99_hits_the_trial(max_ms: float, slo_ms: float
 
 
 def test_the_stall_guard_makes_a_passing_trial_invalid_with_the_reason() -> None:
-    guards = (*GUARDS, Guard("host stall", host_stalled))
+    guards = GUARDS
+    assert Guard("host stall", host_stalled) in GUARDS
     calm = judge(trial(host_stalls={"max_ms": 12.0, "worst_core": 0}), Slo(), guards)
     assert calm.valid and calm.slo_met
     stalled = judge(trial(host_stalls={"max_ms": 180.0, "worst_core": 0}), Slo(), guards)
