@@ -29,6 +29,7 @@ class Sizing:
     measured: tuple[int, int]  # the lowest and highest count measured
     ceiling: float  # the most the law gives at any count
     linear_only: bool = False  # one count measured: `needed` is a lower bound assuming perfect scaling
+    lower_bound: bool = False  # some capacity behind the answer is only "at least" (≥): fewer may do
 
     @property
     def extrapolated(self) -> bool:
@@ -40,20 +41,25 @@ class Sizing:
         if self.needed is None:
             return f"no count (ceiling {self.ceiling:,.0f} req/s)"
         unit = self.unit[:-1] if self.needed == 1 else self.unit
-        if self.linear_only:
-            return f"≥ {self.needed} {unit}"
+        if self.linear_only:  # a lower-bound capacity pulls the other way: then neither bound holds
+            return f"{'about' if self.lower_bound else '≥'} {self.needed} {unit}"
         bounds = (
             "" if self.low == self.high == self.needed else f" ({self.low}–{self.high if self.high else f'> {LIMIT}'})"
         )
-        return f"{self.needed} {unit}{bounds}"
+        return f"{'≤ ' if self.lower_bound else ''}{self.needed} {unit}{bounds}"
 
     def note(self) -> str:
         """What the answer rests on, in words."""
         low, top = self.measured
+        return self._basis(low, top) + (
+            "; a capacity it rests on is a lower bound (≥), so fewer may do" if self.lower_bound else ""
+        )
+
+    def _basis(self, low: int, top: int) -> str:
         if self.linear_only:
             return (
                 f"measured at {top} {self.unit} only: at least this many if scaling were perfectly linear; "
-                f"measure a curve (--workers) for an answer"
+                f"measure a curve ({'a replica sweep' if self.unit == 'replicas' else '--workers 1,2,4'}) for an answer"
             )
         if self.needed is None:
             return f"the fitted law levels off at {self.ceiling:,.0f} req/s: more {self.unit} do not get there"
@@ -78,7 +84,7 @@ def _from_fit(fit: Fit, rate: float) -> Sizing:
     low = min(finite) if finite else None
     high = None if len(finite) < len(answers) else max(finite)
     return Sizing(fit.framework, fit.profile, fit.workload, fit.unit, rate, needed, low, high,
-                  (min(fit.counts), max(fit.counts)), fit.law.ceiling())  # fmt: skip
+                  (min(fit.counts), max(fit.counts)), fit.law.ceiling(), lower_bound=any(fit.lower_bounds))  # fmt: skip
 
 
 def size(run: Run, rate: float, workload: str) -> list[Sizing]:
@@ -98,7 +104,8 @@ def size(run: Run, rate: float, workload: str) -> list[Sizing]:
         per_worker = (single.median or 0.0) / single.workers
         needed = max(1, math.ceil(rate / per_worker))
         answers.append(Sizing(cap.framework, cap.profile, workload, scaling_unit(run), rate, needed, needed, needed,
-                              (single.workers, single.workers), math.inf, linear_only=True))  # fmt: skip
+                              (single.workers, single.workers), math.inf, linear_only=True,
+                              lower_bound=single.lower_bound))  # fmt: skip
     return sorted(answers, key=lambda s: (s.framework, s.profile, s.unit))
 
 

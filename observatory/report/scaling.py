@@ -73,6 +73,7 @@ class Fit:
     highs: list[float]
     law: Law
     samples: list[Law] = field(default_factory=list, repr=False)  # bootstrap refits; all equal with one repeat
+    lower_bounds: list[bool] = field(default_factory=list)  # capacities that are only "at least" (≥)
 
     @property
     def name(self) -> str:
@@ -108,15 +109,23 @@ class Fit:
         stop = self.stops_paying_at
         low, high = self.stops_paying_bounds()
         bounds = "" if not self.repeated else f" (bounds {_count(low)}–{_count(high)})"
+        caveats = ""
+        if len(self.counts) == 2:
+            caveats += "; two counts only: the law passes through both, a third count would test it"
+        if any(self.lower_bounds):
+            caveats += "; some capacities are lower bounds (≥), so the curve may be steeper"
         if stop is None:
             return (
-                f"scales near-linearly: each of the first {LIMIT} {unit} still adds at least "
-                f"{STOP_GAIN:.0%} of one alone{bounds}; {measured}, so beyond {top} this is extrapolated"
+                f"scales near-linearly: up to {LIMIT} {unit}, one more still adds at least {STOP_GAIN:.0%} of one "
+                f"alone{bounds}; {measured}, so beyond {top} this is extrapolated{caveats}"
             )
         if stop == 1:
-            return f"adding {unit} does not pay: a second one adds less than {STOP_GAIN:.0%} of one alone ({measured})"
+            return (
+                f"adding {unit} does not pay: a second one adds less than {STOP_GAIN:.0%} of one alone "
+                f"({measured}){caveats}"
+            )
         where = "inside the measured range" if stop < top else f"extrapolated beyond the measured {top}"
-        return f"adding {unit} stops paying after {stop}{bounds}: {where} ({measured})"
+        return f"adding {unit} stops paying after {stop}{bounds}: {where} ({measured}){caveats}"
 
 
 def _count(value: int | None) -> str:
@@ -174,7 +183,7 @@ def fit_capacities(framework: str, profile: str, workload: str, unit: str, caps:
     return Fit(framework, profile, workload, unit, counts, medians,
                [float(c.low if c.low is not None else c.median or 0.0) for c in caps],
                [float(c.high if c.high is not None else c.median or 0.0) for c in caps],
-               law, samples)  # fmt: skip
+               law, samples, [c.lower_bound for c in caps])  # fmt: skip
 
 
 def scaling_unit(run: Run) -> str:

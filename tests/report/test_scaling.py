@@ -91,3 +91,12 @@ def test_an_imported_cluster_sweep_is_fitted_against_replicas() -> None:
     data.settings["scaling_unit"] = "replicas"  # as observatory import-k6 writes for a replica sweep
     [result] = scaling_fits(data)
     assert result.unit == "replicas" and result.verdict().startswith("adding replicas stops paying after 4")
+
+
+def test_the_verdict_says_when_two_counts_cannot_test_the_law_and_when_capacities_are_lower_bounds() -> None:
+    data = run(sweep([1000.0, 1900.0], [1, 2]))
+    data.capacity[1].lower_bound = True
+    [result] = scaling_fits(data)
+    assert "two counts only" in result.verdict() and "lower bounds (≥)" in result.verdict()
+    [three] = scaling_fits(run(sweep([1000.0, 1900.0, 3500.0], [1, 2, 4])))
+    assert "two counts only" not in three.verdict() and "lower bounds" not in three.verdict()

@@ -82,3 +82,12 @@ def test_cli_prints_one_line_per_framework_and_fails_in_one_line(tmp_path: Path)
     missing = subprocess.run([*command, "--rate", "10", "--workload", "io"], capture_output=True, text=True, cwd=ROOT)
     assert missing.returncode == 1
     assert missing.stderr.strip() == f"observatory: error: no capacity for workload 'io' in {tmp_path}; measured: json"
+
+
+def test_lower_bound_capacities_make_the_answer_an_upper_bound() -> None:
+    data = run(sweeps())
+    for cap in data.capacity:
+        if cap.framework == "fastapi" and cap.workers == 4:
+            cap.lower_bound = True  # the load generator ran out first: fastapi may scale better than measured
+    fast = next(a for a in size(data, 1800.0, "json") if a.framework == "fastapi")
+    assert fast.count().startswith("≤ 2 workers") and "lower bound (≥), so fewer may do" in fast.note()
