@@ -33,6 +33,8 @@ def summary_table(run: Run) -> Table:
             notes.add(reason)
         if cap.unfinished_repeats:
             notes.add("unfinished")
+        if cap.undecided_repeats:
+            notes.add("undecided")
         table.add_row(
             cap.framework,
             cap.profile,
@@ -41,7 +43,8 @@ def summary_table(run: Run) -> Table:
             value,
             "–" if cap.resolution is None or not cap.median else f"{cap.resolution / cap.median:.0%}",
             (f"{_fmt(cap.low)}–{_fmt(cap.high)}" if len(cap.per_repeat) > 1 else "1 repeat")
-            + (f" ({cap.unfinished_repeats} unfinished left out)" if cap.unfinished_repeats else ""),
+            + (f" ({cap.unfinished_repeats} unfinished left out)" if cap.unfinished_repeats else "")
+            + (f" ({cap.undecided_repeats} undecided left out)" if cap.undecided_repeats else ""),
             "–" if cap.cv is None else f"{cap.cv:.1%}",
             _fmt(cap.p99_at_capacity, 1000, 1),
             _fmt(cap.cpu_seconds_per_1k, 1, 3),
@@ -55,6 +58,8 @@ def summary_table(run: Run) -> Table:
     ]
     if "unfinished" in notes:
         caption.append("Repeats whose search was stopped are left out of the capacity, its range and CV.")
+    if "undecided" in notes:
+        caption.append("Repeats in which every trial was invalid decided nothing and are left out (reasons above).")
     table.caption = "\n".join(caption)
     return table
 

@@ -10,7 +10,8 @@ Rules, in words (README "How a capacity is judged"):
   it, is censored too, by the load generator (generator.generator_bound).
 - A capacity is a lower bound ("≥") when any finished repeat is censored.
 - A repeat whose search did not finish (the run was stopped) is left out; the capacity says how many were.
-- A finished repeat with no passing rate counts as 0: the service missed the SLO at every rate tried.
+- A finished repeat with no passing rate counts as 0: the service missed the SLO at every rate tried. A repeat in
+  which no trial was valid decided nothing: it is left out too, and counted as undecided.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ class RepeatOutcome:
     best_pass: float | None
     lowest_miss: float | None
     censored_by: str | None  # None, GENERATOR_REASON or OUT_OF_STEPS
+
+    @property
+    def undecided(self) -> bool:
+        """No rate passed and none missed validly: every trial was invalid, so the repeat says nothing."""
+        return self.best_pass is None and self.lowest_miss is None
 
     @property
     def gap(self) -> float | None:
@@ -153,16 +159,13 @@ def from_trials(trials: Iterable[Trial], finished: Collection[tuple[Key, int]] |
     capacities = []
     for key, outcomes in repeat_outcomes(trials).items():
         done = [o for r, o in outcomes.items() if finished is None or (key, r) in finished]
+        decided = [o for o in done if not o.undecided]
         mine = [t for t in trials if key_of(t) == key]
-        capacities.append(
-            summarise(
-                *key,
-                [o.best_pass for o in done],
-                outcomes=done,
-                unfinished=len(outcomes) - len(done),
-                trials=mine,
-            )
+        cap = summarise(
+            *key, [o.best_pass for o in decided], outcomes=decided, unfinished=len(outcomes) - len(done), trials=mine
         )
+        cap.undecided_repeats = len(done) - len(decided)
+        capacities.append(cap)
     return capacities
 
 

@@ -36,6 +36,8 @@ class CapacityRow:
             notes.append(f"resolution {c.resolution:,.0f} req/s ({c.resolution / c.median:.0%})")
         if c.unfinished_repeats:
             notes.append(f"{c.unfinished_repeats} unfinished repeat(s) left out")
+        if c.undecided_repeats:
+            notes.append(f"{c.undecided_repeats} repeat(s) with no valid trial left out (see the invalid trials)")
         return "; ".join(notes)
 
     def spread(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from observatory.judging.capacity import TARGET_RESOLUTION
+from observatory.judging import capacity as judged
 
 # The first rates tried, as fractions of the closed-model probe's throughput.
 BRACKET = (0.7, 0.9, 1.1, 1.4, 2.0)
@@ -71,11 +71,12 @@ def search(
     steps: int,
     passes: Callable[[float], bool],
     *,
-    resolution: float = TARGET_RESOLUTION,
+    resolution: float | None = None,
     confirm: bool = True,
 ) -> SearchOutcome:
     """Try up to `steps` rates (a confirmation counts as one); stop once the best pass is confirmed and the gap to
-    the lowest failure is at most `resolution` of it."""
+    the lowest failure is at most `resolution` of it (by default judging.capacity.TARGET_RESOLUTION)."""
+    resolution = judged.TARGET_RESOLUTION if resolution is None else resolution
     outcome = SearchOutcome()
     rate: float | None = max(1.0, probe_rps * BRACKET[0])
     while len(outcome.rates) < steps:

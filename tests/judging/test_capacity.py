@@ -93,3 +93,13 @@ def test_outcomes_group_by_configuration_and_repeat() -> None:
         1: RepeatOutcome(1, 900, 1000, None),
         2: RepeatOutcome(2, 800, None, OUT_OF_STEPS),
     }
+
+
+def test_a_repeat_with_only_invalid_trials_decides_nothing() -> None:
+    """Every trial invalid (k6 starved twice) is not a capacity of 0: it is left out and counted as undecided."""
+    (cap,) = from_trials(
+        [at(600, k6=0.95), at(600, k6=0.95, attempt=2), at(900, repeat=2), at(1000, p99=0.3, repeat=2)]
+    )
+    assert cap.per_repeat == [900] and cap.median == 900 and cap.undecided_repeats == 1
+    (alone,) = from_trials([at(600, k6=0.95), at(600, k6=0.95, attempt=2)])
+    assert alone.median is None and alone.undecided_repeats == 1

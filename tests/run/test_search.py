@@ -58,3 +58,19 @@ def test_a_confirmation_that_misses_sends_the_search_below_it() -> None:
     outcome = search(1000 / 0.7, 20, passes)
     assert 1000.0 in outcome.failed and outcome.best_pass is not None and outcome.best_pass < 1000
     assert outcome.confirmed
+
+
+def search_meets_target(target: float) -> bool:
+    """Every search ends within `target` of its capacity, and some stop as soon as they are (no over-searching)."""
+    gaps = []
+    for true_capacity in (650.0, 777.0, 1234.0, 1500.0, 2222.0):
+        outcome = search(1000.0, 20, lambda rate, c=true_capacity: rate <= c)
+        best, gap = outcome.best_pass, outcome.gap()
+        if best is None or gap is None or gap > max(1.0, best * target):
+            return False
+        gaps.append(gap / best)
+    return max(gaps) > target / 2
+
+
+def test_the_search_stops_at_the_target_resolution_not_before_nor_after() -> None:
+    assert search_meets_target(TARGET_RESOLUTION)
