@@ -35,7 +35,7 @@ EXAMPLES = settings(
 EDGE_CHARACTERS = (
     "\x00\x01\x1f\x7f\x85\xa0\u2028\u2029\u200b\u200d\u202e\ufeff\ufffd\U0001f600\u0301\u0661\uff10 \t\n\r@.\"\\/<>&'"
 )
-text = st.text(alphabet=st.sampled_from(EDGE_CHARACTERS) | st.characters(exclude_categories=("Cs",)), max_size=120)
+text = st.text(alphabet=st.sampled_from(EDGE_CHARACTERS) | st.characters(exclude_categories=["Cs"]), max_size=120)
 emails = st.builds(lambda local, domain, tld: f"{local}@{domain}.{tld}", text, text, text) | text
 json_values: st.SearchStrategy[object] = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
@@ -95,9 +95,8 @@ def record(tally: Tally, responses: dict[str, httpx.Response], what: str) -> Non
 @pytest.fixture(scope="module")
 def databases(framework_fleet: dict[str, ServiceProcess]) -> Iterator[dict[str, psycopg.Connection]]:
     """An open connection to each profile's database, to count rows around every write."""
-    connections = {
-        key: psycopg.connect(service.env["DATABASE_URL"], autocommit=True) for key, service in framework_fleet.items()
-    }  # type: ignore[index]
+    urls = {key: (service.env or {})["DATABASE_URL"] for key, service in framework_fleet.items()}
+    connections = {key: psycopg.connect(url, autocommit=True) for key, url in urls.items()}
     yield connections
     for connection in connections.values():
         connection.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -39,7 +40,7 @@ class Exchange:
 
 def parse_replies(data: bytes, head_only: bool = False) -> tuple[list[Reply], bytes]:
     """Every complete response in `data` (Content-Length or chunked framing), and what is left over."""
-    replies = []
+    replies: list[Reply] = []
     while b"\r\n\r\n" in data:
         head, _, rest = data.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
@@ -81,7 +82,7 @@ def parse_replies(data: bytes, head_only: bool = False) -> tuple[list[Reply], by
 
 def exchange(
     port: int,
-    parts: list[bytes | float],
+    parts: Sequence[bytes | float],
     *,
     expect: int = 1,
     timeout: float = 10.0,

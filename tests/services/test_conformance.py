@@ -160,7 +160,9 @@ def check_headers(response: httpx.Response, case: Case) -> None:
     """Server, a fresh Date, the exact Content-Type and a true Content-Length."""
     assert response.headers.get("server"), "no Server header"
     date = parsedate_to_datetime(response.headers["date"])
-    assert abs(date.timestamp() - time.time()) < 3, f"stale Date {response.headers['date']}"
+    # Date is taken when the response starts; on a loaded 2-core machine a 500-row answer is read seconds later.
+    # Staleness (a Date cached at start) is test_date_header_changes_every_second's job.
+    assert abs(date.timestamp() - time.time()) < 10, f"stale Date {response.headers['date']}"
     assert response.headers.get("content-type") == case.content_type
     assert int(response.headers["content-length"]) == len(response.content)
 

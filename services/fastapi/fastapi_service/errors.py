@@ -63,8 +63,11 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def allow_header(methods: str) -> str:
-    """The Allow header in one order everywhere (the route keeps its methods in a set): `GET, HEAD`."""
-    return ", ".join(sorted({method.strip() for method in methods.split(",")}))
+    """The Allow header in one order everywhere (the route keeps its methods in a set), HEAD wherever GET."""
+    allowed = {method.strip() for method in methods.split(",")}
+    if "GET" in allowed:
+        allowed.add("HEAD")  # HeadAsGet answers it
+    return ", ".join(sorted(allowed))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

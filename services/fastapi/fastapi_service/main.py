@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
 
 from fastapi_service import errors
-from fastapi_service.middleware import MetricsMiddleware
+from fastapi_service.middleware import HeadAsGet, MetricsMiddleware
 from fastapi_service.routes import router
 from service_common.metrics import request_metrics
 from service_common.telemetry import install_global, tracer_provider
@@ -17,20 +16,13 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
 
-def answer_head_like_get(routes: APIRouter) -> None:
-    """HEAD on every GET route, as the contract says (the server sends the headers and drops the body)."""
-    for route in routes.routes:
-        if isinstance(route, APIRoute) and "GET" in route.methods:
-            route.methods.add("HEAD")
-
-
 def create_app(provider: TracerProvider | None = None) -> FastAPI:
     """The app; tracing uses `provider`, or the one the settings call for."""
     # the contract's paths match exactly: `/json/` is a 404 like everywhere else, not a redirect
     app = FastAPI(title="Observatory FastAPI service", version="1.0.0", redirect_slashes=False)
-    answer_head_like_get(router)
     app.include_router(router)
     errors.install(app)
+    app.add_middleware(HeadAsGet)
     metrics = request_metrics()
     if metrics is not None:
         app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -37,3 +37,18 @@ class MetricsMiddleware:
             route = scope.get("route")
             template = route_template(route.path) if route is not None else UNMATCHED_ROUTE
             self.metrics.finished(start, template, scope["method"], status)
+
+
+class HeadAsGet:
+    """HEAD answered as GET on every GET route (the contract); uvicorn sends the headers and drops the body.
+
+    Declaring HEAD on each route instead would give every GET operation a twin in the generated OpenAPI.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}
+        await self.app(scope, receive, send)
