@@ -206,7 +206,7 @@ def scaling() -> dashboard.Dashboard:
         .time("now-7d", "now")
         .with_variable(label_variable("framework", q.CAPACITY))
         .with_variable(label_variable("profile", q.CAPACITY))
-        .with_variable(label_variable("workload", q.CAPACITY))
+        .with_variable(label_variable("workload", q.CAPACITY, multi=False))  # one workload: bars compare services
         .with_variable(
             label_variable("run", q.CAPACITY, multi=False).sort(VariableSort.ALPHABETICAL_DESC)
         )  # latest first

@@ -120,9 +120,9 @@ def latency_heatmap(title: str, description: str, query: prometheus.Dataquery, w
 
 
 def bars(
-    title: str, description: str, unit: str, query: prometheus.Dataquery, x: str, series: str = "framework"
+    title: str, description: str, unit: str, query: prometheus.Dataquery, x: str, series: str = "service"
 ) -> barchart.Panel:
-    """Grouped bars: one group per value of label `x` (replica or worker count), one bar per `series` side by side.
+    """Grouped bars: one group per value of label `x` (replica or worker count), one bar per `series` (framework/profile).
 
     The instant query returns one row per (series, x); Grafana turns it into a matrix with x as rows, sorted as
     numbers.

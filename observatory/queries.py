@@ -192,20 +192,25 @@ CAPACITY_WORKERS = "k6_observatory_capacity_workers"
 CAPACITY_LABELS = "run, framework, profile, workload, workers, replicas"
 
 
+def _service(expr: str) -> str:
+    """`expr` with a `service` label, framework/profile: one bar per service when bars are grouped by count."""
+    return f'label_join({expr}, "service", "/", "framework", "profile")'
+
+
 def _latest(metric: str, m: Matchers, by: str = CAPACITY_LABELS, *extra: str) -> str:
     return f"max by ({by}) (last_over_time({metric}{m.render(*extra)}[$__range]))"
 
 
 def capacity_at_scale(m: Matchers, unit: str) -> str:
     """The latest capacity per framework at each count of `unit` ("replicas" or "workers")."""
-    return f"max by (framework, profile, workload, {unit}) ({_latest(CAPACITY, m)})"
+    return _service(f"max by (framework, profile, workload, {unit}) ({_latest(CAPACITY, m)})")
 
 
 def capacity_per_unit(m: Matchers, unit: str) -> str:
     """Capacity divided by the count of `unit`: the throughput one replica (or worker) contributes."""
     counts = CAPACITY_REPLICAS if unit == "replicas" else CAPACITY_WORKERS
     ratio = f"{_latest(CAPACITY, m)} / on ({CAPACITY_LABELS}) {_latest(counts, m)}"
-    return f"max by (framework, profile, workload, {unit}) ({ratio})"
+    return _service(f"max by (framework, profile, workload, {unit}) ({ratio})")
 
 
 def scaling_efficiency(m: Matchers, unit: str) -> str:
@@ -215,7 +220,7 @@ def scaling_efficiency(m: Matchers, unit: str) -> str:
     per_unit = f"({_latest(CAPACITY, m)} / on ({CAPACITY_LABELS}) {_latest(counts, m)})"
     one = _latest(CAPACITY, m, f"run, framework, profile, workload, {other}", f'{unit}="1"')
     ratio = f"{per_unit} / on (run, framework, profile, workload, {other}) group_left () {one}"
-    return f"max by (framework, profile, workload, {unit}) ({ratio})"
+    return _service(f"max by (framework, profile, workload, {unit}) ({ratio})")
 
 
 def capacity_by_replicas_trend(m: Matchers, window: str) -> str:
