@@ -40,6 +40,7 @@ def _positive(raw: str) -> float:
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the `run` command."""
+    from observatory.judging.slo import DEFAULT_ERROR_RATE, DEFAULT_P99_MS
     from observatory.run.sizes import SIZES
 
     sizes = "; ".join(f"{s.name}: {s.summary}" for s in SIZES.values())
@@ -70,8 +71,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="worker counts to run, e.g. 1,2,4 for a scaling curve, or auto: 1, 2, 4... up to the cores pinned to "
         "the services (half the machine; the other half runs k6 and Prometheus). Counts above those cores are refused",
     )  # fmt: skip
-    command.add_argument("--slo-p99-ms", type=_positive, default=100.0, help="SLO: client-side p99 latency bound")
-    command.add_argument("--slo-error-rate", type=float, default=0.01, help="SLO: highest share of failed requests")
+    command.add_argument(
+        "--slo-p99-ms", type=_positive, default=DEFAULT_P99_MS, help="SLO: client-side p99 latency bound"
+    )
+    command.add_argument(
+        "--slo-error-rate", type=float, default=DEFAULT_ERROR_RATE, help="SLO: highest share of failed requests"
+    )
     command.add_argument(
         "--instrumentation", default="metrics", choices=["metrics", "full", "off"],
         help="service instrumentation. metrics (default): the Prometheus metrics the server-side figures and the "

@@ -27,16 +27,18 @@ from typing import Any
 
 from observatory import tools
 from observatory.errors import ObservatoryError
+from observatory.judging.trial import SATURATED_K6_UTILISATION
 from observatory.results import write_atomically
 from observatory.run.environment import cpu_model
 from observatory.run.k6 import GO_RUNTIME, K6Settings, run_k6
 from observatory.run.null_target import CLOSE, KEEP_ALIVE, MODES, NullTarget, answers
+from observatory.run.sizes import TRIAL_WARMUP_S
 from observatory.run.stalls import StallMeter
 
 SHARE_OF_SLO = 0.10  # k6's own p99 at most 10 % of the SLO's p99 (10 ms for 100 ms): the rest is the service's
-MAX_CPU = 0.9  # the trials' guard: k6 at 90 % of its cores or more cannot send on time
+MAX_CPU = SATURATED_K6_UTILISATION  # the trials' guard: k6 at 90 % of its cores or more cannot send on time
 RATES = (500, 1000, 2000, 3000, 4000, 6000, 8000, 12000)
-WARMUP_S = 1.0  # k6 needs at least 1 s for an arrival-rate scenario
+WARMUP_S = TRIAL_WARMUP_S  # as the trials
 MEASURE_S = 2.0
 ATTEMPTS = 2  # an unclean rate is measured again once: a host stall should not lower the ceiling
 MAX_VUS = 1000

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from service_common import sqlite
 from service_common.settings import get_settings
 
 
@@ -19,9 +20,9 @@ def database(url: str) -> dict[str, Any]:
             "NAME": unquote(parsed.path),
             "CONN_MAX_AGE": None,
             "OPTIONS": {
-                "timeout": 10,
+                "timeout": sqlite.BUSY_TIMEOUT_S,
                 "transaction_mode": "IMMEDIATE",  # writers queue on the lock instead of failing to upgrade it
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "init_command": sqlite.init_command(),
             },
         }
     if parsed.scheme in ("postgresql", "postgres"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -14,6 +13,7 @@ from fastapi_service.models import Base, Fortune, User, World
 from service_common.database_budget import pool_size
 from service_common.seed import FORTUNES, RESET_USERS_SEQUENCE, users, world_rows
 from service_common.settings import get_settings
+from service_common.sqlite import apply_pragmas
 
 
 def async_url(url: str) -> str:
@@ -26,21 +26,13 @@ def async_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(connection: Any, record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
 @lru_cache(maxsize=1)
 def engine() -> AsyncEngine:
     """The worker's engine (created lazily, after fork)."""
     url = async_url(get_settings().database_url)
     if url.startswith("sqlite"):
         created = create_async_engine(url, pool_size=20, max_overflow=0)
-        event.listen(created.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(created.sync_engine, "connect", apply_pragmas)
         return created
     # requests beyond the pool wait for a connection: workers x pool is what PostgreSQL must hold
     return create_async_engine(url, pool_size=pool_size(), max_overflow=0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -23,6 +22,7 @@ from sqlalchemy import (
 from service_common.database_budget import pool_size
 from service_common.seed import FORTUNES, RESET_USERS_SEQUENCE, users, world_rows
 from service_common.settings import get_settings
+from service_common.sqlite import apply_pragmas
 
 metadata = MetaData()
 world = Table(
@@ -47,21 +47,13 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(connection: Any, record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
 @lru_cache(maxsize=1)
 def engine() -> Engine:
     """The process's engine (created in each worker, after fork)."""
     url = sqlalchemy_url(get_settings().database_url)
     if url.startswith("sqlite"):
         created = create_engine(url, pool_size=20, max_overflow=0, connect_args={"check_same_thread": False})
-        event.listen(created, "connect", _sqlite_pragmas)
+        event.listen(created, "connect", apply_pragmas)
         return created
     # one connection per request the worker can run at once (service_common.database_budget)
     return create_engine(url, pool_size=pool_size(), max_overflow=0, pool_pre_ping=True)
