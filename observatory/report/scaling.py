@@ -211,6 +211,12 @@ def why_not_measured(run: Run) -> str:
     service_cores = len(pinning.get("service_cores", []) or [])
     cores = run.environment.get("cores", "?")
     counts = sorted({c.workers for c in run.capacity}) or run.settings.get("workers", [1])
+    if scaling_unit(run) == "replicas":
+        return (
+            f"Not measured: this cluster run has capacities at {', '.join(map(str, counts))} replica(s) only. The "
+            f"scheduled benchmark sweeps the counts in the load chart's replicaSweep.replicas (default 1, 2, 4); "
+            f"import every ladder of the run with `observatory import-k6`."
+        )
     if service_cores and service_cores < 2:
         return (
             f"Local scaling is not drawn: this machine has {cores} cores and gives the services {service_cores} "

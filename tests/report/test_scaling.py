@@ -100,3 +100,9 @@ def test_the_verdict_says_when_two_counts_cannot_test_the_law_and_when_capacitie
     assert "two counts only" in result.verdict() and "lower bounds (≥)" in result.verdict()
     [three] = scaling_fits(run(sweep([1000.0, 1900.0, 3500.0], [1, 2, 4])))
     assert "two counts only" not in three.verdict() and "lower bounds" not in three.verdict()
+
+
+def test_a_cluster_run_at_one_replica_count_points_to_the_replica_sweep() -> None:
+    data = run({("flask", "gunicorn-sync", "json", 2): [900.0]})
+    data.settings["scaling_unit"] = "replicas"
+    assert "2 replica(s) only" in why_not_measured(data) and "replicaSweep.replicas" in why_not_measured(data)
