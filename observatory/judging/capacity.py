@@ -1,7 +1,7 @@
 """Capacity: per repeat, the highest constant rate that met the SLO and the lowest rate above it that missed;
 over repeats, the median with its spread, whether it is only a lower bound, and the search's resolution.
 
-Rules, in words (README "How a capacity is judged"):
+Rules, in words (README "How a trial and a capacity are judged"):
 - A rate passes in a repeat when a valid trial at it met the SLO and none missed (`trial.rate_verdict`).
 - A repeat's capacity is its best pass; its resolution is the gap to the lowest miss above it.
 - A repeat with no miss above its best pass is censored: the service's capacity is at least the best pass.
