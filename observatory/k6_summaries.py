@@ -35,21 +35,29 @@ def _seconds(duration: str) -> float:
     return float(match.group(1)) * _SECONDS[match.group(2)]
 
 
-def metric(summary: dict[str, Any], name: str, key: str, default: float = 0.0, *, scenario: str | None = None) -> float:
-    """A value from a summary, e.g. metric(s, "http_reqs", "count"), from the scenario's sub-metric when there is one.
+WARMUP_WINDOW = "phase:warmup"  # benchmark.js's selector of the warm-up's samples
 
-    benchmark.js sets thresholds on `name{scenario:...}`, which keeps setup()'s readiness request out, and on the
-    warm-up's (`{scenario:warmup}`), which is never the measured window: the measured scenario is the one the
-    summary's `observatory` block names. `scenario` asks for another one's (e.g. "warmup"; 0 when absent).
+
+def metric(summary: dict[str, Any], name: str, key: str, default: float = 0.0, *, window: str | None = None) -> float:
+    """A value from a summary's measured window, e.g. metric(s, "http_reqs", "count").
+
+    benchmark.js sets thresholds on the measured window's sub-metrics (`name{phase:measured}` after a warm-up,
+    else `name{scenario:...}`), which keeps setup()'s readiness request and the warm-up out; the summary's
+    `observatory.measured` names the selector. `window` asks for another selector's (e.g. WARMUP_WINDOW; `default`
+    when absent). A summary without sub-metrics (another script) gives the whole metric.
     """
     metrics = summary.get("metrics", {})
-    measured = scenario or (summary.get("observatory") or {}).get("scenario")
-    if measured is not None and f"{name}{{scenario:{measured}}}" in metrics:
-        chosen = f"{name}{{scenario:{measured}}}"
-    elif scenario is not None:
+    asked = summary.get("observatory") or {}
+    measured = asked.get("measured") or (f"scenario:{asked['scenario']}" if asked.get("scenario") else None)
+    wanted = window or measured
+    if wanted is not None and f"{name}{{{wanted}}}" in metrics:
+        chosen = f"{name}{{{wanted}}}"
+    elif window is not None:
         return default
+    elif f"{name}{{{measured}}}" in metrics:
+        chosen = f"{name}{{{measured}}}"
     else:
-        chosen = next((k for k in metrics if k.startswith(f"{name}{{scenario:") and k != f"{name}{{scenario:warmup}}"), name)
+        chosen = next((k for k in metrics if k.startswith(f"{name}{{scenario:")), name)
     values = metrics.get(chosen, {}).get("values", {})
     value = values.get(key, default)
     return default if value is None else float(value)

@@ -33,8 +33,9 @@ function oneOf(name, fallback, allowed) {
 
 export const WORKLOADS = ['json', 'plaintext', 'db', 'queries', 'updates', 'fortunes', 'users-get', 'users-post', 'io', 'cpu'];
 export const SCENARIOS = ['smoke', 'constant', 'step', 'sweep'];
-// body: status and body checked (the default); status: the status only; none: no check() at all.
-export const CHECKS = ['body', 'status', 'none'];
+// body: status and body of every response (the default); sampled: of one iteration in CHECK_EVERY; status: the
+// status only; none: no check() at all.
+export const CHECKS = ['body', 'sampled', 'status', 'none'];
 
 export const config = {
   baseUrl: text('BASE_URL', 'http://127.0.0.1:8000').replace(/\/$/, ''),
@@ -62,4 +63,5 @@ export const config = {
   workers: number('WORKERS', 1, { min: 1, integer: true }),
   summaryPath: text('SUMMARY_PATH', 'summary.json'),
   checks: oneOf('CHECKS', 'body', CHECKS),
+  checkEvery: number('CHECK_EVERY', 10, { min: 1, integer: true }),
 };

@@ -20,7 +20,6 @@ from observatory.run.processes import OwnedProcess
 SCRIPT = tools.ROOT / "loadtests" / "benchmark.js"
 PUBLISH_SCRIPT = tools.ROOT / "loadtests" / "publish-capacity.js"
 THRESHOLDS_FAILED = 99
-WARMUP = "warmup"  # the warm-up scenario's name in benchmark.js (lib/scenarios.js)
 
 # k6's Go garbage collector, left at its default, adds its pauses to the client-side latency: on 2 cores,
 # fastapi json at 4,200 req/s (430 VUs) measured p99 104 ms with Go's default collector and 5.5 ms with collection
@@ -99,14 +98,14 @@ class K6Outcome:
             return self.load_cpu_cores
         return self.cpu_seconds / self.wall_seconds if self.wall_seconds else 0.0
 
-    def metric(self, name: str, key: str, default: float = 0.0, *, scenario: str | None = None) -> float:
+    def metric(self, name: str, key: str, default: float = 0.0, *, window: str | None = None) -> float:
         """A value from the measured window, e.g. metric("http_reqs", "count") (observatory.k6_summaries.metric)."""
-        return k6_summaries.metric(self.summary, name, key, default, scenario=scenario)
+        return k6_summaries.metric(self.summary, name, key, default, window=window)
 
     @property
     def warmup_requests(self) -> int:
         """Requests the unmeasured warm-up sent (the service counts them; the measured window does not)."""
-        return int(self.metric("http_reqs", "count", scenario=WARMUP))
+        return int(self.metric("http_reqs", "count", window=k6_summaries.WARMUP_WINDOW))
 
 
 def run_k6(
@@ -117,8 +116,14 @@ def run_k6(
     cores: Sequence[int] | None = None,
     remote_write_url: str | None = None,
     timeout_s: float | None = None,
+    extra_env: dict[str, str] | None = None,
+    extra_args: Sequence[str] = (),
 ) -> K6Outcome:
-    """Run k6 to completion (bounded by the scenario's own duration plus a margin) and read its summary."""
+    """Run k6 to completion (bounded by the scenario's own duration plus a margin) and read its summary.
+
+    `extra_env` and `extra_args` (k6 options such as K6_SYSTEM_TAGS or --no-thresholds) come last and win;
+    benchmarks/k6_options.py measures what they cost.
+    """
     k6 = tools.require("k6")
     if not SCRIPT.is_file():
         raise ObservatoryError(f"k6 script missing: {SCRIPT}")
@@ -133,7 +138,8 @@ def run_k6(
             K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM="true",
             K6_PROMETHEUS_RW_PUSH_INTERVAL="1s",
         )
-    argv.append(str(SCRIPT))
+    env.update(extra_env or {})
+    argv += [*extra_args, str(SCRIPT)]
     limit = timeout_s if timeout_s is not None else settings.warmup_s + settings.duration_s + 60
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()

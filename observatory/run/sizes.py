@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+# A p99 rests on the slowest 1 % of the measured requests. With 1,000 of them, 10 lie above it and the rank-based
+# 95 % interval of the estimate spans about the 98.4th to the 99.6th percentile; fewer, and one slow request moves
+# it. So a constant-rate trial's measured window lasts at least MIN_P99_SAMPLES / rate seconds (loadtests/README.md).
+MIN_P99_SAMPLES = 1000
+MAX_WINDOW_S = 30.0  # below 34 req/s even 30 s has fewer samples: the trial says how many it had
+# Every constant-rate trial first runs this long unmeasured at its rate, in the same k6 scenario, so connections
+# are open and pools full when the measured window starts (loadtests/README.md, "Warm, steady trials").
+TRIAL_WARMUP_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -29,3 +39,15 @@ SIZES = {
         RunSize("large", 5, 10, 64, 30, 8, (1, 4, 16, 64, 256), 15, "publication quality; an hour or more"),
     )
 }
+
+
+def measured_window_s(size: RunSize, rate: float) -> float:
+    """How long a constant-rate trial at `rate` measures: the size's step, or longer for MIN_P99_SAMPLES requests."""
+    if rate <= 0:
+        return size.step_s
+    return max(size.step_s, min(MAX_WINDOW_S, math.ceil(MIN_P99_SAMPLES / rate)))
+
+
+def enough_for_p99(requests: int) -> bool:
+    """Whether a measured window holds enough requests for its p99 to mean what it says."""
+    return requests >= MIN_P99_SAMPLES
