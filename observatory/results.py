@@ -95,6 +95,7 @@ class Capacity:
     p99_at_capacity: float | None = None  # seconds, client side: median over repeats of the p99 at their capacity
     cpu_seconds_per_1k: float | None = None  # service CPU seconds per 1,000 requests at capacity (median over repeats)
     peak_rss_bytes: float | None = None  # the service's peak resident memory over its valid trials of this workload
+    peak_pss_bytes: float | None = None  # the same for proportional memory (shared pages split between processes)
 
 
 @dataclass

@@ -147,6 +147,8 @@ def _at_capacity(cap: Capacity, outcomes: list[RepeatOutcome], trials: Collectio
     cap.cpu_seconds_per_1k = _median_or_none(cpus)
     rss = [t.peak_rss_bytes for t in trials if t.valid and t.peak_rss_bytes is not None]
     cap.peak_rss_bytes = max(rss) if rss else None
+    pss = [t.peak_pss_bytes for t in trials if t.valid and t.peak_pss_bytes is not None]
+    cap.peak_pss_bytes = max(pss) if pss else None
 
 
 def from_trials(trials: Iterable[Trial], finished: Collection[tuple[Key, int]] | None = None) -> list[Capacity]:

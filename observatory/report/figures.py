@@ -165,21 +165,22 @@ def load_curves(run: Run, workload: str) -> str:
 
 
 def cost(run: Run) -> str:
-    """CPU seconds per 1,000 requests and peak memory, per framework, profile and workload (valid trials)."""
-    keys = sorted({(t.framework, t.profile, t.workload) for t in run.trials}, reverse=True)
-    cpu, rss, pss = [], [], []
-    for key in keys:
-        trials = [t for t in run.trials if (t.framework, t.profile, t.workload) == key and t.valid]
-        per_1k = [t.cpu_seconds_per_1k for t in trials if t.cpu_seconds_per_1k is not None]
-        cpu.append(float(np.median(per_1k)) if per_1k else np.nan)
-        rss.append(max((t.peak_rss_bytes or 0 for t in trials), default=0) / 2**20)
-        pss.append(max((t.peak_pss_bytes or 0 for t in trials), default=0) / 2**20)
+    """CPU seconds per 1,000 requests at capacity and peak memory, per framework, profile, workload and worker count.
+
+    The figures are the capacities' own (observatory.judging.capacity): CPU at each repeat's capacity rate, not a
+    median over every load level; peak memory over valid trials of a freshly started service.
+    """
+    caps = sorted(run.capacity, key=lambda c: (c.framework, c.profile, c.workload, c.workers), reverse=True)
+    keys = [(c.framework, c.profile, f"{c.workload} w{c.workers}") for c in caps]
+    cpu = [c.cpu_seconds_per_1k if c.cpu_seconds_per_1k is not None else np.nan for c in caps]
+    rss = [(c.peak_rss_bytes or 0) / 2**20 for c in caps]
+    pss = [(c.peak_pss_bytes or 0) / 2**20 for c in caps]
     labels = [f"{f} ({p}) {w}" for f, p, w in keys]
     figure, (cpu_axis, memory_axis) = plt.subplots(1, 2, figsize=(WIDTH, 0.25 * len(keys) + 1.3), sharey=True)
     positions = np.arange(len(keys))
     cpu_axis.barh(positions, cpu, height=0.6, color=[_colour(k[0]) for k in keys])
     cpu_axis.set_yticks(positions, labels)
-    cpu_axis.set(xlabel="CPU s per 1,000 requests", title="CPU cost (median, valid trials)")
+    cpu_axis.set(xlabel="CPU s per 1,000 requests", title="CPU cost at capacity (median over repeats)")
     memory_axis.barh(positions + 0.2, rss, 0.4, label="peak RSS (shared pages per process)", color="#7a9cc6")
     memory_axis.barh(positions - 0.2, pss, 0.4, label="peak PSS (shared pages split)", color="#2c5d8a")
     memory_axis.set(xlabel="MiB", title="memory of the whole service")
