@@ -1,0 +1,170 @@
+"""The report's account of its own instruments: where this machine's load generator runs out, and how the host stalled.
+
+Reads what the run recorded: `run.calibration` (observatory/run/calibration.py: k6 against a null target, per
+workload and connection mode) and each trial's `host_stalls` (observatory/run/stalls.py). Both are optional: a run
+without them gets a sentence saying so, never a guess.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from observatory.report.figures import WIDTH, _svg, plt
+from observatory.results import Run
+
+MODE_STYLE = {"keep-alive": "-", "close": "--"}
+
+
+def _ladders(run: Run) -> list[dict[str, Any]]:
+    calibration = getattr(run, "calibration", None) or {}
+    return list(calibration.get("ladders") or [])
+
+
+def generator_words(run: Run) -> str:
+    """One paragraph: the clean bound, and each workload's clean ceiling per connection mode."""
+    calibration = getattr(run, "calibration", None)
+    ladders = _ladders(run)
+    if not calibration or not ladders:
+        return "The load generator was not calibrated in this run: its own limits on this machine are unknown."
+    parts = []
+    for ladder in ladders:
+        ceiling = ladder.get("ceiling_rps")
+        where = f"{ceiling:,.0f} req/s" if ceiling is not None else "below the lowest rate tried"
+        parts.append(f"{ladder['workload']} ({ladder['mode']}): {where}")
+    return (
+        f"Against a null target (nginx, never the bottleneck), k6 stays clean (its own p99 at most "
+        f"{calibration['clean_p99_ms']:g} ms, {calibration['share_of_slo']:.0%} of the SLO's p99, nothing dropped) up to: "
+        + "; ".join(parts)
+        + '. A capacity at or above its ceiling is published as ≥, with the reason "load generator".'
+    )
+
+
+def generator_figure(run: Run) -> str | None:
+    """k6's own p99 against the offered rate, per workload and mode, with the clean bound; None when not calibrated."""
+    ladders = _ladders(run)
+    if not ladders:
+        return None
+    calibration = getattr(run, "calibration", None) or {}
+    figure, axes = plt.subplots(figsize=(WIDTH, 3.2))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    workloads = sorted({ladder["workload"] for ladder in ladders})
+    for ladder in ladders:
+        points = [p for p in ladder["points"] if p.get("p99_ms") is not None]
+        if not points:
+            continue
+        colour = colours[workloads.index(ladder["workload"]) % len(colours)]
+        axes.plot([p["rate"] for p in points], [p["p99_ms"] for p in points], MODE_STYLE.get(ladder["mode"], ":"),
+                  marker="o", color=colour, label=f"{ladder['workload']} {ladder['mode']}")  # fmt: skip
+        if ladder.get("ceiling_rps"):
+            axes.axvline(ladder["ceiling_rps"], color=colour, linestyle=MODE_STYLE.get(ladder["mode"], ":"), alpha=0.4)
+    bound = calibration.get("clean_p99_ms")
+    if bound:
+        axes.axhline(bound, color="#a40000", linewidth=1)
+        axes.annotate(f"clean bound {bound:g} ms", (0.01, bound), xycoords=("axes fraction", "data"),
+                      color="#a40000", va="bottom")  # fmt: skip
+    axes.set_yscale("log")
+    axes.set_xlabel("offered rate (req/s)")
+    axes.set_ylabel("k6's own p99 (ms)")
+    axes.legend(fontsize=8, ncol=2)
+    return _svg(figure, "The load generator's own p99 against the offered rate, on this machine")
+
+
+def generator_rows(run: Run) -> list[list[str]]:
+    """The calibration table: one row per workload, mode and rate."""
+    rows = []
+    for ladder in _ladders(run):
+        for p in ladder["points"]:
+            rows.append([
+                ladder["workload"], ladder["mode"], f"{p['rate']:,.0f}", _num(p.get("p50_ms"), 2), _num(p.get("p99_ms"), 1),
+                str(p.get("dropped", 0)), _pct(p.get("cpu")), _num(p.get("cpu_wait"), 2), _num(p.get("stall_ms"), 0),
+                "✓" if ladder.get("ceiling_rps") is not None and p["rate"] <= ladder["ceiling_rps"] else "",
+            ])  # fmt: skip
+    return rows
+
+
+GENERATOR_HEADERS = [
+    "workload",
+    "mode",
+    "rate",
+    "p50 ms",
+    "p99 ms",
+    "dropped",
+    "k6 CPU",
+    "CPU wait",
+    "stall ms",
+    "clean",
+]
+
+
+def stall_words(run: Run) -> str:
+    """How often the host stalled during the trials, against the bound."""
+    measured = [t for t in run.trials if getattr(t, "host_stalls", None)]
+    if not measured:
+        return "Host stalls were not measured in this run."
+    bound = measured[0].host_stalls["bound_ms"]  # type: ignore[attr-defined]
+    hit = [t for t in measured if t.host_stalls["max_ms"] >= bound]  # type: ignore[attr-defined]
+    worst = max(measured, key=lambda t: t.host_stalls["max_ms"])  # type: ignore[attr-defined]
+    return (
+        f"A meter on each core (sleep 1 ms, record the overshoot) watched {len(measured)} trials: {len(hit)} saw a stall "
+        f"of {bound:g} ms or more (half the SLO's p99) and were retried or marked invalid; the longest was "
+        f"{worst.host_stalls['max_ms']:.0f} ms, in {worst.trial_id}."  # type: ignore[attr-defined]
+    )
+
+
+def stall_figure(run: Run) -> str | None:
+    """Each trial's longest stall in run order, with the bound; None when stalls were not measured."""
+    measured = [t for t in run.trials if getattr(t, "host_stalls", None)]
+    if not measured:
+        return None
+    bound = measured[0].host_stalls["bound_ms"]  # type: ignore[attr-defined]
+    figure, axes = plt.subplots(figsize=(WIDTH, 2.6))
+    values = [max(0.1, t.host_stalls["max_ms"]) for t in measured]  # type: ignore[attr-defined]
+    colours = ["#a40000" if v >= bound else "#3366aa" for v in values]
+    axes.bar(range(1, len(values) + 1), values, color=colours, width=0.8)
+    axes.axhline(bound, color="#a40000", linewidth=1)
+    axes.annotate(
+        f"bound {bound:g} ms", (0.01, bound), xycoords=("axes fraction", "data"), color="#a40000", va="bottom"
+    )
+    axes.set_yscale("log")
+    axes.set_xlabel("trial, in run order")
+    axes.set_ylabel("longest host stall (ms)")
+    return _svg(figure, "The longest host stall in each trial's measured window")
+
+
+def html_section(run: Run) -> str:
+    """The report's "Instruments" section: generator calibration and host stalls, in words, figures and a table."""
+    parts = ["<h2>Instruments: the load generator and the host</h2>", f"<p>{escape(generator_words(run))}</p>"]
+    svg = generator_figure(run)
+    if svg:
+        parts.append(f"<figure>{svg}<figcaption>k6 against a null target: its own p99 per offered rate (log scale); "
+                     "vertical lines mark each clean ceiling.</figcaption></figure>")  # fmt: skip
+        head = "".join(f"<th scope='col'>{escape(h)}</th>" for h in GENERATOR_HEADERS)
+        body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in generator_rows(run))
+        parts.append(f"<details><summary>The calibration, rate by rate</summary><table><thead><tr>{head}</tr></thead>"
+                     f"<tbody>{body}</tbody></table></details>")  # fmt: skip
+    parts.append(f"<p>{escape(stall_words(run))}</p>")
+    svg = stall_figure(run)
+    if svg:
+        parts.append(f"<figure>{svg}<figcaption>Trials over the bound are red.</figcaption></figure>")
+    return "".join(parts)
+
+
+def markdown_section(run: Run) -> str:
+    """The same in Markdown, for summary.md."""
+    lines = ["## Instruments", "", generator_words(run), ""]
+    rows = generator_rows(run)
+    if rows:
+        lines += ["| " + " | ".join(GENERATOR_HEADERS) + " |", "|" + "---|" * len(GENERATOR_HEADERS)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        lines.append("")
+    lines += [stall_words(run), ""]
+    return "\n".join(lines)
+
+
+def _num(value: float | None, digits: int) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"

@@ -1,0 +1,58 @@
+"""The report's instruments section: the generator's ceilings and the host's stalls, in words, figures and tables."""
+
+from __future__ import annotations
+
+from observatory.report.instruments import generator_words, html_section, markdown_section, stall_words
+from observatory.results import Latency, Run, Trial
+
+
+def run_with(calibration: dict | None, stalls: list[float] | None) -> Run:
+    run = Run("r", "2026-11-28T00:00:00+00:00", None, "complete", None, {}, {}, {"p99_ms": 100.0, "error_rate": 0.01})
+    run.calibration = calibration  # type: ignore[attr-defined]
+    for i, worst in enumerate(stalls or []):
+        trial = Trial(f"t{i}", "flask", "gunicorn-sync", "json", 1, 1, "constant", 500.0, None, 3.0, "", "")
+        trial.client_latency = Latency(p99=0.01)
+        trial.host_stalls = {"max_ms": worst, "bound_ms": 50.0, "p99_ms": 1.0, "worst_core": 0}  # type: ignore[attr-defined]
+        run.trials.append(trial)
+    return run
+
+
+def point(rate: float, p99: float, dropped: int = 0) -> dict:
+    return {"rate": rate, "requests": int(rate * 2), "p50_ms": 0.2, "p99_ms": p99, "dropped": dropped, "errors": 0,
+            "cpu": 0.3, "cpu_wait": 0.01, "stall_ms": 3.0, "attempts": 1}  # fmt: skip
+
+
+CALIBRATION = {
+    "share_of_slo": 0.1,
+    "clean_p99_ms": 10.0,
+    "ladders": [
+        {"workload": "json", "mode": "keep-alive", "ceiling_rps": 3000.0,
+         "points": [point(1000, 0.6), point(3000, 3.5), point(4000, 26.0)]},
+        {"workload": "json", "mode": "close", "ceiling_rps": None, "points": [point(500, 29.7)]},
+    ],
+}  # fmt: skip
+
+
+def test_the_report_says_where_the_generator_runs_out() -> None:
+    words = generator_words(run_with(CALIBRATION, None))
+    assert "json (keep-alive): 3,000 req/s" in words
+    assert "json (close): below the lowest rate tried" in words
+    assert "10 ms, 10% of the SLO's p99" in words and "published as ≥" in words
+    html = html_section(run_with(CALIBRATION, [3.0, 180.0]))
+    assert html.count("<svg") == 2 and "<td>4,000</td>" in html
+    markdown = markdown_section(run_with(CALIBRATION, None))
+    assert "| json | keep-alive | 3,000 | 0.20 | 3.5 | 0 | 30% | 0.01 | 3 | ✓ |" in markdown
+    assert "| json | keep-alive | 4,000 | 0.20 | 26.0 | 0 | 30% | 0.01 | 3 |  |" in markdown
+
+
+def test_an_uncalibrated_run_says_so() -> None:
+    run = run_with(None, None)
+    assert generator_words(run).startswith("The load generator was not calibrated")
+    assert stall_words(run) == "Host stalls were not measured in this run."
+    assert "<svg" not in html_section(run)
+
+
+def test_stalls_over_the_bound_are_counted() -> None:
+    words = stall_words(run_with(None, [3.0, 49.9, 50.0, 180.0]))
+    assert "watched 4 trials: 2 saw a stall of 50 ms or more" in words
+    assert "the longest was 180 ms, in t3" in words
