@@ -13,6 +13,7 @@ from grafana_foundation_sdk.models.dashboard import VariableSort
 
 from dashboards.panels import (
     RATE_WINDOW,
+    annotation_extras,
     bars,
     benchmark_annotation,
     datasource_variable,
@@ -266,7 +267,7 @@ DASHBOARDS = {
 
 def render(build: dashboard.Dashboard) -> str:
     """Stable JSON: sorted keys, two-space indent, `id` null."""
-    data = json.loads(json.dumps(build.build(), cls=JSONEncoder))
+    data = annotation_extras(json.loads(json.dumps(build.build(), cls=JSONEncoder)))
     data["id"] = None
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

@@ -101,6 +101,7 @@ def test_dashboards_link_to_each_other_and_annotate_every_benchmark() -> None:
         assert "observatory" in board["tags"]
         [annotation] = board["annotations"]["list"]
         assert annotation["enable"] and "k6_vus" in annotation["expr"] and "testid" in annotation["expr"]
+        assert annotation["titleFormat"] == "{{testid}}" and annotation["step"] == "5s"
     stats = [p for p in load("framework-comparison.json")["panels"] if p["type"] == "stat"]
     assert [p["title"] for p in stats] == ["Requests per second", "p99 latency", "Errors", "CPU per 1,000 requests"]
     for panel in stats:
