@@ -149,3 +149,22 @@ def test_simulated_false_alarms_under_1_percent_and_a_15_percent_drop_caught() -
     print(f"same system flagged {false_alarms:.1%} of the time; a 15 % drop caught {caught:.1%} of the time")
     assert false_alarms < 0.01
     assert caught >= 0.85
+
+
+def test_an_older_results_file_is_judged_by_the_current_rules(tmp_path: Path) -> None:
+    """Schema 1 called 9 % errors invalid and its capacity '≥ 900'; read now, 1,100 is a miss and 900 is exact."""
+    old = run({FLASK: [900]})
+    errors = trial(*FLASK[:3], 1100, 1100, 0.02)
+    errors.errors, errors.error_rate = 990, 0.09
+    errors.valid, errors.invalid_reasons, errors.slo_met = False, ["errors above the bound: 9.00% > 1.00%"], False
+    old.trials = [t for t in old.trials if t.offered_rate and t.offered_rate <= 900] + [errors]
+    old.capacity[0].lower_bound, old.capacity[0].resolution = True, None
+    old.schema_version = 1
+    (cap,) = read_run_of(saved(tmp_path, "old", old)).capacity
+    assert cap.median == 900 and not cap.lower_bound and cap.resolution == 200
+
+
+def read_run_of(folder: Path) -> Run:
+    from observatory.report import read_run
+
+    return read_run(folder)

@@ -69,11 +69,21 @@ def test_tiny_run_of_three_frameworks(tmp_path: Path) -> None:
         for side in (trial.client_latency, trial.server_latency):
             assert side.p50 is not None and side.p95 is not None and side.p99 is not None, trial.trial_id
             assert side.p50 <= side.p95 <= side.p99, (trial.trial_id, side)
+        # The count guard's verdict agrees with the counts on every trial, valid or not (not only on those it passed).
+        assert trial.server_requests is not None, trial.trial_id
+        disagree = abs(trial.client_requests + trial.warmup_requests - trial.server_requests) > trial.errors
+        assert disagree == any("counts disagree" in r for r in trial.invalid_reasons), trial.trial_id
+        assert trial.host_stalls is not None and trial.host_stalls["window_s"] > 0, trial.trial_id
         if trial.valid:
-            assert trial.client_requests == trial.server_requests, trial.trial_id
             assert trial.cpu_seconds_per_1k and trial.cpu_seconds_per_1k > 0
             assert trial.peak_rss_bytes and trial.peak_rss_bytes > 10 * 2**20
     assert len(run.capacity) == 6
+    assert run.calibration is not None and run.calibration["ladders"]
+    assert {(s.framework, s.workload) for s in run.searches if s.finished} == {
+        (f, w) for f in ("fastapi", "flask", "django") for w in ("json", "db")
+    }
+    for cap in run.capacity:  # every figure the table prints is the capacity's own, and says how it was bounded
+        assert cap.median is None or cap.lower_bound or cap.resolution is not None or cap.median == 0, cap
     assert not leftovers(str(tmp_path))
 
 
