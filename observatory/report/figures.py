@@ -64,7 +64,7 @@ def headline_capacities(capacities: list[Capacity]) -> list[Capacity]:
 
 def capacity(capacities: list[Capacity], slo: dict[str, float], unit: str = "workers") -> str:
     """The headline: each framework's capacity per workload, bars with min–max whiskers and `≥` for lower bounds."""
-    shown = headline_capacities(capacities)
+    shown = headline_capacities([c for c in capacities if c.median is not None])
     workloads = sorted({c.workload for c in shown})
     rows = {w: sorted((c for c in shown if c.workload == w), key=lambda c: c.median or 0) for w in workloads}
     heights = [max(1, len(rows[w])) * 0.28 + 0.5 for w in workloads]
@@ -85,6 +85,7 @@ def capacity(capacities: list[Capacity], slo: dict[str, float], unit: str = "wor
             end = (c.high if c.high is not None else c.median) or 0
             axis.text(end + top * 0.01, position, _value(c), va="center", fontsize=8)
         axis.set_xlim(0, top * 1.22)
+        axis.xaxis.set_major_locator(MaxNLocator(6, integer=True))
         axis.xaxis.set_major_formatter(THOUSANDS)
         axis.set_title(workload, loc="left", fontsize=9, fontweight="bold")
         axis.grid(axis="y", visible=False)

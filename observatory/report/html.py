@@ -42,10 +42,13 @@ def _capacity_section(run: Run) -> str:
     ]  # fmt: skip
     if not rows:
         return "<h2>Capacity</h2><p>Not measured: the run recorded no capacity.</p>"
-    plot = _figure(
-        figures.capacity(run.capacity, run.slo, scaling_unit(run)),
-        "Each framework's capacity per workload at the fewest workers (or replicas) measured; scaling below.",
-    )
+    if not any(c.median is not None for c in run.capacity):
+        plot = "<p>No capacity was decided: every repeat's trials were invalid (reasons under Errors and validity).</p>"
+    else:
+        plot = _figure(
+            figures.capacity(run.capacity, run.slo, scaling_unit(run)),
+            "Each framework's capacity per workload at the fewest workers (or replicas) measured; scaling below.",
+        )
     table = _table(
         "Capacity per workload, best first",
         ["workload", "framework", "profile", "workers", "req/s", "spread", "note"],

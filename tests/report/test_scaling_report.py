@@ -101,3 +101,12 @@ def test_nothing_overflows_the_window_in_chromium(tmp_path: Path, width: int) ->
     assert drawn[:, : width // 2].sum() > 10_000, "the page drew nothing"
     edge = drawn[:, width - 6 :]  # the page keeps a margin: anything here was cut off or overflowed
     assert not edge.any(), f"something reaches the right edge at rows {np.nonzero(edge.any(axis=1))[0][:10]}"
+
+
+def test_a_run_that_decided_no_capacity_draws_no_empty_headline(tmp_path: Path) -> None:
+    data = one_worker()
+    for cap in data.capacity:  # as on a starved machine: every trial invalid, no capacity decided
+        cap.median = cap.low = cap.high = None
+    html = html_of(data, tmp_path)
+    section = html[html.index("<h2>Capacity") : html.index("<h2>The article")]
+    assert "<svg" not in section and "No capacity was decided" in section
