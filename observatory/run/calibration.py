@@ -27,6 +27,7 @@ from typing import Any
 
 from observatory import tools
 from observatory.errors import ObservatoryError
+from observatory.judging.generator import STARVED_WAIT
 from observatory.judging.trial import SATURATED_K6_UTILISATION
 from observatory.results import write_atomically
 from observatory.run.environment import cpu_model
@@ -124,9 +125,23 @@ class Ladder:
         """The clean ceiling: the highest rate that, with every rate below it, was clean (None: not even the first)."""
         return clean_ceiling(self.points, self.clean_p99_ms)
 
+    @property
+    def host_busy(self) -> str | None:
+        """Why this ladder measured a busy host rather than k6 (then it is used once, never cached), or None.
+
+        k6's threads waiting for a CPU a fifth of the time or more (judging/generator.STARVED_WAIT) means other
+        work shared its core: the ceiling found is that moment's, not the machine's.
+        """
+        waits = sorted(p.cpu_wait for p in self.points if p.cpu_wait is not None)
+        if waits and waits[len(waits) // 2] >= STARVED_WAIT:
+            return (
+                f"k6 waited for a CPU {waits[len(waits) // 2]:.0%} of the time (median over rates): the host was busy"
+            )
+        return None
+
     def as_dict(self) -> dict[str, Any]:
         """For the cache and results.json."""
-        return {**asdict(self), "ceiling_rps": self.ceiling_rps}
+        return {**asdict(self), "ceiling_rps": self.ceiling_rps, "host_busy": self.host_busy}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Ladder:
@@ -160,6 +175,7 @@ def ladder_key(workload: str, mode: str, slo_p99_ms: float, k6_cores: Sequence[i
         "workload": workload,
         "body": hashlib.sha256(f"{body.status} {body.content_type} {body.body}".encode()).hexdigest()[:12],
         "mode": mode,
+        "checks": K6Settings.__dataclass_fields__["checks"].default,
         "rates": [float(r) for r in rates],
         "warmup_s": WARMUP_S,
         "measure_s": MEASURE_S,
@@ -305,8 +321,12 @@ def calibrate(
     rates: Sequence[float] = RATES,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
+    keep_busy: bool = False,
 ) -> Calibration:
-    """The ladders of every (workload, mode) in `needs`: from the cache, or measured (and cached) when missing."""
+    """The ladders of every (workload, mode) in `needs`: from the cache, or measured (and cached) when missing.
+
+    A ladder measured while the host was busy (`Ladder.host_busy`) is used for this run only, unless `keep_busy`.
+    """
     wanted = sorted(set(needs), key=lambda pair: (MODES.index(pair[1]), pair[0]))
     for workload, mode in wanted:
         if workload not in answers() or mode not in MODES:
@@ -329,7 +349,10 @@ def calibrate(
                 with NullTarget(work_dir / f"nginx-{mode}", mode, cores=service_cores) as target:
                     for workload, key in todo:
                         ladder = run_ladder(target, workload, key, slo_p99_ms, k6_cores, work_dir, meter, progress)
-                        save_cached(ladder, cache_dir)
+                        if keep_busy or not ladder.host_busy:
+                            save_cached(ladder, cache_dir)
+                        elif progress:
+                            progress(f"{workload} {mode}: not cached: {ladder.host_busy}")
                         ladders.append(ladder)
     ladders.sort(key=lambda x: (MODES.index(x.mode), x.workload))
     return Calibration(SHARE_OF_SLO, clean_p99_ms(slo_p99_ms), ladders)
@@ -353,6 +376,8 @@ def table(calibration: Calibration) -> str:
             )
         ceiling = ladder.ceiling_rps
         source = "cached" if ladder.cached else "measured"
+        if ladder.host_busy:
+            source += f", not cached: {ladder.host_busy};"
         lines.append(
             f"{ladder.workload:<10} {ladder.mode:<10} clean ceiling: "
             + (f"{ceiling:,.0f} req/s" if ceiling is not None else "below the lowest rate")

@@ -113,6 +113,17 @@ def test_a_generator_waiting_for_a_cpu_is_starved(wait: float | None, flagged: b
         assert judged.invalid_reasons[0].startswith("load generator starved: k6's threads waited for a CPU")
 
 
+def test_a_ladder_measured_on_a_busy_host_is_not_a_calibration() -> None:
+    def ladder(*waits: float) -> calibration.Ladder:
+        points = [Point(500 * (i + 1), 1000, 0.2, 2.0, 0, 0, 0.2, w, 1.0) for i, w in enumerate(waits)]
+        return calibration.Ladder("json", KEEP_ALIVE, {"clean_p99_ms": 10.0}, "now", points)
+
+    assert ladder(0.01, 0.05, 0.6).host_busy is None  # one busy rate: the median is calm
+    assert ladder(0.3, 0.25, 0.01).host_busy == (
+        "k6 waited for a CPU 25% of the time (median over rates): the host was busy"
+    )
+
+
 def test_connection_modes_follow_the_server() -> None:
     assert connection_mode("gunicorn", "gunicorn_sync.conf.py") == CLOSE
     assert connection_mode("gunicorn", "gunicorn_gthread.conf.py") == KEEP_ALIVE
@@ -171,7 +182,7 @@ def test_the_cache_holds_until_k6_or_the_script_changes(tmp_path: Path, monkeypa
 
     def run(refresh: bool = False) -> calibration.Calibration:
         return calibrate([("json", KEEP_ALIVE)], 100.0, work_dir=tmp_path / "work", refresh=refresh, rates=(200,),
-                         cache_dir=cache, **pinning)  # fmt: skip
+                         cache_dir=cache, keep_busy=True, **pinning)  # fmt: skip
 
     first = run()
     (ladder,) = first.ladders
