@@ -184,9 +184,9 @@ def cost(run: Run) -> str:
     cpu_axis.set(xlabel="CPU s per 1,000 requests", title="CPU cost at capacity (median over repeats)")
     memory_axis.barh(positions + 0.2, rss, 0.4, label="peak RSS (shared pages per process)", color="#7a9cc6")
     memory_axis.barh(positions - 0.2, pss, 0.4, label="peak PSS (shared pages split)", color="#2c5d8a")
-    memory_axis.set(xlabel="MiB", title="memory of the whole service")
-    memory_axis.legend(
-        fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 1.2 / (len(keys) + 4)), ncol=1, frameon=False
+    memory_axis.set(
+        xlabel="MiB: peak RSS (light, shared pages per process)\nand PSS (dark, shared pages split)",
+        title="memory of the whole service",
     )
     for axis in (cpu_axis, memory_axis):
         axis.grid(axis="y", visible=False)
