@@ -20,6 +20,7 @@ from observatory.run.plan import Block, Pinning, RunOptions, blocks, pin_cores
 from observatory.run.prometheus import SCRAPE_INTERVAL_SECONDS, LocalPrometheus, ScrapeTarget
 from observatory.run.search import search
 from observatory.run.service import ServiceProcess
+from observatory.run.sizes import measured_window_s
 from observatory.run.stalls import StallMeter
 from observatory.run.trial import TrialContext, TrialSpec, k6_settings, run_trial
 
@@ -254,7 +255,8 @@ class Session:
             tried = at_rate.setdefault(rate, [])
             fresh: list[Trial] = []
             while not fresh or needs_retry(fresh):
-                spec = self._spec(block, "constant", size.step_s, rate=rate, attempt=len(tried) + 1)
+                window = measured_window_s(size, rate)  # at least MIN_P99_SAMPLES requests for the p99
+                spec = self._spec(block, "constant", window, rate=rate, attempt=len(tried) + 1)
                 fresh.append(self._record(spec, service, block))
                 tried.append(fresh[-1])
             return rate_verdict(tried) == PASS

@@ -28,12 +28,15 @@ class RunSize:
     sweep_vus: tuple[int, ...]
     sweep_s: float
     summary: str
+    p99_samples: int = MIN_P99_SAMPLES  # measured requests a constant-rate trial needs at least (0: no minimum)
 
 
 SIZES = {
     s.name: s
     for s in (
-        RunSize("tiny", 1, 2, 8, 2, 1, (), 0, "seconds per workload; for tests and smoke checks"),
+        RunSize(
+            "tiny", 1, 2, 8, 2, 1, (), 0, "seconds per workload; for tests and smoke checks (p99s on few samples)", 0
+        ),
         RunSize("quick", 1, 2, 16, 3, 8, (), 0, "the default: about 4 minutes for 3 frameworks x 4 workloads"),
         RunSize("standard", 3, 5, 32, 10, 6, (1, 8, 32, 128), 5, "about 10 minutes per framework"),
         RunSize("large", 5, 10, 64, 30, 8, (1, 4, 16, 64, 256), 15, "publication quality; an hour or more"),
@@ -43,9 +46,9 @@ SIZES = {
 
 def measured_window_s(size: RunSize, rate: float) -> float:
     """How long a constant-rate trial at `rate` measures: the size's step, or longer for MIN_P99_SAMPLES requests."""
-    if rate <= 0:
+    if rate <= 0 or size.p99_samples <= 0:
         return size.step_s
-    return max(size.step_s, min(MAX_WINDOW_S, math.ceil(MIN_P99_SAMPLES / rate)))
+    return max(size.step_s, min(MAX_WINDOW_S, math.ceil(size.p99_samples / rate)))
 
 
 def enough_for_p99(requests: int) -> bool:

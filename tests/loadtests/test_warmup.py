@@ -86,6 +86,7 @@ def test_the_measured_window_holds_enough_samples_for_p99(rate: float, window: f
     assert quick.step_s == 3
     assert measured_window_s(quick, rate) == window
     assert enough_for_p99(int(rate * window)) is (rate * window >= MIN_P99_SAMPLES)
+    assert measured_window_s(SIZES["tiny"], rate) == SIZES["tiny"].step_s  # smoke runs: no minimum, and say so
 
 
 def test_the_readme_states_the_minimum_the_code_enforces() -> None:
