@@ -16,7 +16,7 @@ import pytest
 
 from observatory.run.service import ServiceProcess
 from service_common import errors
-from tests.hostile.conftest import BOUND_SECONDS, WORKERS, Tally
+from tests.hostile.conftest import BOUND_SECONDS, READ_TIMEOUT, WORKERS, Tally
 from tests.hostile.wire import Exchange, chunked, exchange, request
 
 USER = json.dumps({"name": "Wire User", "email": "wire@example.com"}).encode()
@@ -249,7 +249,11 @@ def request_slots(service: ServiceProcess) -> int:
         return WORKERS
     if service.profile.name.endswith("gthread"):
         return WORKERS * 4
-    return WORKERS * 8
+    return WORKERS * 16  # more than Django's ASGI limit (10 per worker): slow bodies must not hold its slots
+
+
+def event_loop(service: ServiceProcess) -> bool:
+    return service.profile.server == "uvicorn" or service.profile.name == "gunicorn-uvicorn"
 
 
 def test_slow_clients_do_not_stall_others(fleet: dict[str, ServiceProcess], tally: Tally) -> None:
@@ -271,4 +275,5 @@ def test_slow_clients_do_not_stall_others(fleet: dict[str, ServiceProcess], tall
         status = result.replies[0].status if result.replies else None
         tally.saw(key, status, "behind-slow-clients", hung=not result.replies)
         assert status == 200, (key, result)
-        assert result.seconds <= BOUND, f"{key}: waited {result.seconds:.1f}s behind slow clients (bound {BOUND}s)"
+        bound = READ_TIMEOUT if event_loop(fleet[key]) else BOUND  # an event loop waits for no slow client
+        assert result.seconds <= bound, f"{key}: waited {result.seconds:.1f}s behind slow clients (bound {bound}s)"

@@ -165,3 +165,35 @@ def test_contract_decides_every_hostile_class(contract: dict) -> None:
     }  # fmt: skip
     assert set(classes) == expected
     assert all(c["rule"] and c["layer"] in ("server", "framework") for c in classes.values())
+
+
+def test_a_slow_body_holds_no_concurrency_slot() -> None:
+    """Django under ASGI is limited to N requests at once; a request still sending its body must not hold one."""
+    import asyncio
+
+    from service_common.asgi_limit import ConcurrencyLimit
+
+    served: list[bytes] = []
+
+    async def app(scope: dict, receive: object, send: object) -> None:
+        message = await receive()  # type: ignore[operator]
+        served.append(message["body"])
+
+    async def scenario() -> None:
+        limited = ConcurrencyLimit(app, limit=1)
+        never = asyncio.Event()
+
+        async def slow_receive() -> dict:
+            await never.wait()
+            return {"type": "http.disconnect"}
+
+        async def quick_receive() -> dict:
+            return {"type": "http.request", "body": b"quick", "more_body": False}
+
+        slow = asyncio.create_task(limited({"type": "http"}, slow_receive, None))
+        await asyncio.sleep(0)
+        await asyncio.wait_for(limited({"type": "http"}, quick_receive, None), timeout=1)
+        slow.cancel()
+
+    asyncio.run(scenario())
+    assert served == [b"quick"]

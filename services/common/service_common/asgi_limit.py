@@ -1,9 +1,25 @@
-"""At most N requests inside an ASGI application at once; the rest wait (they are not refused)."""
+"""At most N requests inside an ASGI application at once; the rest wait (they are not refused).
+
+A request takes a slot only once its whole body has arrived (bodies are at most 16 KiB, the server layer
+refuses larger ones): a slow client must not hold a slot, and with it a thread and a database connection.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
+
+Message = dict[str, Any]
+
+
+async def read_body(receive: Any) -> list[Message]:
+    """The request's messages up to its last body part (or a disconnect)."""
+    messages = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return messages
 
 
 class ConcurrencyLimit:
@@ -20,5 +36,10 @@ class ConcurrencyLimit:
             return
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.limit)
+        buffered = await read_body(receive)
+
+        async def replay() -> Message:
+            return buffered.pop(0) if buffered else await receive()
+
         async with self._slots:
-            await self.app(scope, receive, send)
+            await self.app(scope, replay, send)
