@@ -15,14 +15,14 @@ from observatory.judging import PASS, from_trials, needs_retry, rate_verdict
 from observatory.results import Run, Search, Trial, save
 from observatory.run.calibration import Calibration, calibrate, connection_mode
 from observatory.run.environment import describe
-from observatory.run.k6 import publish_capacity, run_k6
+from observatory.run.k6 import publish_capacity
 from observatory.run.plan import Block, Pinning, RunOptions, blocks, pin_cores
-from observatory.run.prometheus import SCRAPE_INTERVAL_SECONDS, LocalPrometheus, ScrapeTarget
+from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
 from observatory.run.search import search
 from observatory.run.service import ServiceProcess
-from observatory.run.sizes import measured_window_s
+from observatory.run.sizes import measured_window_s, trial_warmup_s
 from observatory.run.stalls import StallMeter
-from observatory.run.trial import TrialContext, TrialSpec, k6_settings, run_trial
+from observatory.run.trial import TrialContext, TrialSpec, run_trial
 
 TrialStarted = Callable[[TrialSpec], None]
 TrialDone = Callable[[Trial], None]
@@ -223,24 +223,10 @@ class Session:
                 f"{service.name} died during trial {spec.trial_id} (exit code {service.exit_code()}): {service.log_tail()}"
             )
 
-    def _warm_up(self, block: Block, service: ServiceProcess) -> None:
-        size = self.options.size
-        spec = self._spec(block, "sweep", size.warmup_s, vus=4)
-        try:
-            run_k6(
-                k6_settings(spec, self._context(service)),
-                self.run_dir / "k6" / f"warmup.{spec.trial_id}.json",
-                self.run_dir / "logs" / "k6.log",
-                cores=self.pinning.load,
-            )
-        except ObservatoryError:
-            self._check_alive(service, spec, grace=1.0)
-            raise
-        time.sleep(SCRAPE_INTERVAL_SECONDS * 2.5)  # the next trial's "before" counts must include the warm-up
-
     def _run_block(self, block: Block, service: ServiceProcess) -> None:
         size = self.options.size
-        self._warm_up(block, service)
+        # No separate warm-up run: the probe warms the freshly started service, and each constant-rate trial warms
+        # its own connections at its rate before its measured window (trial_warmup_s).
         probe = self._record(self._spec(block, "sweep", size.probe_s, vus=size.probe_vus), service, block)
         probe_rps = max(1.0, probe.achieved_rate)
 
@@ -256,7 +242,9 @@ class Session:
             fresh: list[Trial] = []
             while not fresh or needs_retry(fresh):
                 window = measured_window_s(size, rate)  # at least MIN_P99_SAMPLES requests for the p99
-                spec = self._spec(block, "constant", window, rate=rate, attempt=len(tried) + 1)
+                spec = self._spec(
+                    block, "constant", window, rate=rate, attempt=len(tried) + 1, warmup_s=trial_warmup_s(size)
+                )
                 fresh.append(self._record(spec, service, block))
                 tried.append(fresh[-1])
             return rate_verdict(tried) == PASS

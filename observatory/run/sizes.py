@@ -20,7 +20,7 @@ class RunSize:
     """The durations and step counts of one size of run."""
 
     name: str
-    warmup_s: float
+    warmup_s: float  # each constant-rate trial's unmeasured warm-up (at least TRIAL_WARMUP_S: trial_warmup_s)
     probe_s: float
     probe_vus: int
     step_s: float
@@ -54,3 +54,8 @@ def measured_window_s(size: RunSize, rate: float) -> float:
 def enough_for_p99(requests: int) -> bool:
     """Whether a measured window holds enough requests for its p99 to mean what it says."""
     return requests >= MIN_P99_SAMPLES
+
+
+def trial_warmup_s(size: RunSize) -> float:
+    """How long a constant-rate trial of this size warms up at its rate before its measured window."""
+    return max(TRIAL_WARMUP_S, size.warmup_s)

@@ -22,9 +22,6 @@ from observatory.run.stalls import StallMeter
 from observatory.workloads import Workload
 
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
-# Constant-rate trials first send this long at the same rate, unmeasured, in the same k6 process: connections open
-# and pools fill before the measured window (k6 needs at least 1 s for an arrival-rate scenario).
-WARMUP_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +38,9 @@ class TrialSpec:
     rate: float | None = None
     vus: int | None = None
     attempt: int = 1
+    # constant rate only: first send this long at the same rate, unmeasured, in the same k6 process, so connections
+    # are open and pools full when the measured window starts (k6 needs at least 1 s for an arrival-rate scenario)
+    warmup_s: float = 0.0
 
     @property
     def trial_id(self) -> str:
@@ -95,7 +95,7 @@ def k6_settings(spec: TrialSpec, context: TrialContext) -> K6Settings:
         max_vus=_max_vus(spec, context.slo) if open_model else None,
         slo_p99_ms=context.slo.p99_ms,
         slo_error_rate=context.slo.error_rate,
-        warmup_s=WARMUP_S if spec.scenario == "constant" else 0.0,
+        warmup_s=spec.warmup_s if spec.scenario == "constant" else 0.0,
     )
 
 
