@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from observatory.report import figures
+from observatory.report import figures, instruments
 from observatory.report.claims import ARTICLE, judge_claims
 from observatory.report.scaling import scaling_fits, scaling_unit, why_not_measured
 from observatory.report.tables import capacity_rows, environment_line, invalid_trials
@@ -179,6 +179,6 @@ def render_html(run: Run) -> str:
 <p>{escape(run.status)} run, {len(run.trials)} trials. {escape(environment_line(run))}.</p>{stopped}
 {_capacity_section(run)}{_claims_section(run)}{_load_section(run)}
 <h2>CPU and memory</h2>{_figure(cost, "CPU seconds per 1,000 requests and peak memory.") if run.trials else cost}
-{_validity_section(run)}{_scaling_section(run)}
+{_validity_section(run)}{instruments.html_section(run)}{_scaling_section(run)}
 {_environment_section(run)}</body></html>
 """
