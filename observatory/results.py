@@ -110,6 +110,8 @@ class Search:
     probe_rps: float
     rates_tried: list[float] = field(default_factory=list)
     finished: bool = False
+    best_pass: float | None = None  # as judged (observatory.judging.capacity.repeat_outcome) when the search ended
+    lowest_failure: float | None = None  # the lowest rate above the best pass that missed the SLO
 
 
 @dataclass

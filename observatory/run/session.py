@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from observatory.errors import ObservatoryError
 from observatory.judging import PASS, from_trials, needs_retry, rate_verdict
+from observatory.judging.capacity import repeat_outcome
 from observatory.results import Run, Search, Trial, save
 from observatory.run.calibration import Calibration, calibrate, connection_mode
 from observatory.run.environment import describe
@@ -250,7 +251,9 @@ class Session:
             return rate_verdict(tried) == PASS
 
         outcome = search(probe_rps, size.steps, passes)
+        judged = repeat_outcome(block.repeat, [t for ts in at_rate.values() for t in ts])
         record.rates_tried = outcome.rates
+        record.best_pass, record.lowest_failure = judged.best_pass, judged.lowest_miss
         record.finished = True
         save(self.run, self.run_dir)
         for vus in size.sweep_vus:
