@@ -58,9 +58,11 @@ def render_text(case: Case) -> str:
     return done.stdout
 
 
+@functools.cache
 def render(case: Case) -> list[dict]:
-    """The rendered objects of one case."""
-    return [doc for doc in yaml.safe_load_all(render_text(case)) if doc]
+    """The rendered objects of one case (parsed once: callers must not change them)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [doc for doc in yaml.load_all(render_text(case), Loader=loader) if doc]
 
 
 def pod_specs(doc: dict) -> list[dict]:
