@@ -36,7 +36,8 @@ cp -R "$dir" "$work/tilt"
 chmod -R u+w "$work/tilt"
 cd "$work/tilt"
 echo "build-tilt: building ./cmd/tilt (a few minutes on 2 cores)"
-nice -n 10 go build -mod=mod -trimpath -o "$work/tilt-bin" ./cmd/tilt \
+# main.version is what release builds stamp (goreleaser), so `tilt version` reports the pin, not the dev default
+nice -n 10 go build -mod=mod -trimpath -ldflags "-X main.version=${version#v}" -o "$work/tilt-bin" ./cmd/tilt \
   || { echo "build-tilt: go build ./cmd/tilt failed (see above)" >&2; exit 1; }
 install -m 0755 "$work/tilt-bin" "$bindir/tilt"
 rm -f "$bindir"/.tilt-*
