@@ -30,7 +30,7 @@ def generator_words(run: Run) -> str:
     parts = []
     for ladder in ladders:
         ceiling = ladder.get("ceiling_rps")
-        where = f"{ceiling:,.0f} req/s" if ceiling is not None else "below the lowest rate tried"
+        where = f"{ceiling:,.0f} req/s" if ceiling else "below the lowest rate tried"
         parts.append(f"{ladder['workload']} ({ladder['mode']}): {where}")
     return (
         f"Against a null target (nginx, never the bottleneck), k6 stays clean (its own p99 at most "

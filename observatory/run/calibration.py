@@ -39,6 +39,7 @@ from observatory.run.stalls import StallMeter
 SHARE_OF_SLO = 0.10  # k6's own p99 at most 10 % of the SLO's p99 (10 ms for 100 ms): the rest is the service's
 MAX_CPU = SATURATED_K6_UTILISATION  # the trials' guard: k6 at 90 % of its cores or more cannot send on time
 RATES = (500, 1000, 2000, 3000, 4000, 6000, 8000, 12000)
+BELOW = (250, 100)  # tried, downwards, only when the first rate is not clean
 WARMUP_S = TRIAL_WARMUP_S  # as the trials
 MEASURE_S = 2.0
 ATTEMPTS = 2  # an unclean rate is measured again once: a host stall should not lower the ceiling
@@ -122,8 +123,11 @@ class Ladder:
 
     @property
     def ceiling_rps(self) -> float | None:
-        """The clean ceiling: the highest rate that, with every rate below it, was clean (None: not even the first)."""
-        return clean_ceiling(self.points, self.clean_p99_ms)
+        """The clean ceiling: the highest rate that, with every rate below it, was clean; 0 when not even the lowest
+        rate tried was (no miss can then be told from k6's own latency); None before any rate was measured."""
+        if not self.points:
+            return None
+        return clean_ceiling(self.points, self.clean_p99_ms) or 0.0
 
     @property
     def host_busy(self) -> str | None:
@@ -177,6 +181,7 @@ def ladder_key(workload: str, mode: str, slo_p99_ms: float, k6_cores: Sequence[i
         "mode": mode,
         "checks": K6Settings.__dataclass_fields__["checks"].default,
         "rates": [float(r) for r in rates],
+        "below": [float(r) for r in BELOW if r < min(rates)],
         "warmup_s": WARMUP_S,
         "measure_s": MEASURE_S,
         "clean_p99_ms": clean_p99_ms(slo_p99_ms),
@@ -255,9 +260,11 @@ def run_ladder(
     target: NullTarget, workload: str, key: dict[str, Any], slo_p99_ms: float, k6_cores: Sequence[int],
     work_dir: Path, meter: StallMeter | None = None, progress: Progress | None = None,
 ) -> Ladder:  # fmt: skip
-    """Climb the rates until one is not clean (measured twice): the ceiling is the rate below."""
+    """Climb the rates until one is not clean (measured twice): the ceiling is the rate below. When the first rate
+    is not clean, step down (`key["below"]`) until one is, so the ceiling is known even on a slow or busy host."""
     ladder = Ladder(workload, target.mode, key, datetime.now(UTC).isoformat(timespec="seconds"))
-    for rate in key["rates"]:
+
+    def clean(rate: float) -> bool:
         point = None
         for attempt in range(1, ATTEMPTS + 1):
             point = measure_rate(target, workload, rate, slo_p99_ms, k6_cores, work_dir, meter)
@@ -266,12 +273,20 @@ def run_ladder(
                 break
         assert point is not None
         ladder.points.append(point)
+        problems = point.problems(ladder.clean_p99_ms)
         if progress:
-            problems = point.problems(ladder.clean_p99_ms)
             progress(f"{workload} {target.mode} {rate:>6,.0f} req/s: k6 p99 {_ms(point.p99_ms)}, "
                      f"CPU {_pct(point.cpu)}" + (f" — not clean: {'; '.join(problems)}" if problems else ""))  # fmt: skip
-        if point.problems(ladder.clean_p99_ms):
+        return not problems
+
+    for rate in key["rates"]:
+        if not clean(rate):
             break
+    if ladder.ceiling_rps == 0.0:
+        for rate in key.get("below", ()):
+            if clean(rate):
+                break
+    ladder.points.sort(key=lambda p: p.rate)
     return ladder
 
 
@@ -380,7 +395,7 @@ def table(calibration: Calibration) -> str:
             source += f", not cached: {ladder.host_busy};"
         lines.append(
             f"{ladder.workload:<10} {ladder.mode:<10} clean ceiling: "
-            + (f"{ceiling:,.0f} req/s" if ceiling is not None else "below the lowest rate")
+            + (f"{ceiling:,.0f} req/s" if ceiling else "below the lowest rate tried")
             + f" ({source} {ladder.created_at})"
         )
     return "\n".join(lines)

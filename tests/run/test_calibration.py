@@ -211,3 +211,26 @@ def test_the_cache_holds_until_k6_or_the_script_changes(tmp_path: Path, monkeypa
     # Another SLO changes the clean bound, so it is another calibration too; --refresh measures again.
     assert load_cached(ladder_key("json", KEEP_ALIVE, 500.0, rates=(200,), **pinning), cache) is None
     assert not run(refresh=True).ladders[0].cached
+
+
+def test_the_ladder_climbs_until_unclean_and_steps_down_when_the_first_rate_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ladder's walk, with k6's figures given per rate (clean up to `limit`), each unclean rate tried twice."""
+
+    def walk(limit: float) -> tuple[list[float], float | None]:
+        tried: list[float] = []
+
+        def fake(target: object, workload: str, rate: float, *args: object) -> Point:
+            tried.append(rate)
+            return point(rate, 2.0 if rate <= limit else 50.0)
+
+        monkeypatch.setattr(calibration, "measure_rate", fake)
+        target = type("Target", (), {"mode": KEEP_ALIVE})()
+        key = {"rates": [500.0, 1000.0, 2000.0], "below": [250.0, 100.0], "clean_p99_ms": 10.0}
+        ladder = calibration.run_ladder(target, "json", key, 100.0, [1], Path("/nonexistent"))  # type: ignore[arg-type]
+        assert [p.rate for p in ladder.points] == sorted(set(tried))
+        return tried, ladder.ceiling_rps
+
+    assert walk(1000) == ([500, 1000, 2000, 2000], 1000)
+    assert walk(5000) == ([500, 1000, 2000], 2000)  # clean to the top: the ceiling is at least the top
+    assert walk(100) == ([500, 500, 250, 250, 100], 100)
+    assert walk(50) == ([500, 500, 250, 250, 100, 100], 0.0)  # not clean anywhere: no miss is the service's
