@@ -10,6 +10,10 @@ from service_common.limits import SEEDED_USERS, WORLD_ROWS
 SEED = 20240101
 # After seeding users with explicit ids, PostgreSQL's sequence still starts at 1: the first insert would collide.
 RESET_USERS_SEQUENCE = "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))"
+# Deployments of one framework share its PostgreSQL database (one per profile): the first to start creates and seeds
+# it while the others wait on this lock, instead of racing to insert the same rows (a crash at start, tests/containers).
+INIT_LOCK = f"SELECT pg_advisory_xact_lock({SEED})"  # held until the transaction ends
+INIT_LOCK_SESSION = f"SELECT pg_advisory_lock({SEED})"  # held until the connection closes
 
 FORTUNES: tuple[tuple[int, str], ...] = (
     (1, "fortune: No such file or directory"),

@@ -15,8 +15,11 @@ def init_database() -> None:
     from django.db import connections, transaction
 
     from django_service.bench.models import Fortune, User, World
-    from service_common.seed import FORTUNES, users, world_rows
+    from service_common.seed import FORTUNES, INIT_LOCK_SESSION, users, world_rows
 
+    if connections["default"].vendor == "postgresql":  # released by close_all() below
+        with connections["default"].cursor() as cursor:
+            cursor.execute(INIT_LOCK_SESSION)
     call_command("migrate", verbosity=0, interactive=False)
     with transaction.atomic():
         if not World.objects.exists():

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from fastapi_service.models import Base, Fortune, User, World
 from service_common.database_budget import pool_size
-from service_common.seed import FORTUNES, RESET_USERS_SEQUENCE, users, world_rows
+from service_common.seed import FORTUNES, INIT_LOCK, RESET_USERS_SEQUENCE, users, world_rows
 from service_common.settings import get_settings
 from service_common.sqlite import apply_pragmas
 
@@ -52,6 +52,8 @@ async def get_session() -> AsyncIterator[AsyncSession]:
 
 async def _create_and_seed() -> None:
     async with engine().begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text(INIT_LOCK))
         await connection.run_sync(Base.metadata.create_all)
         if (await connection.execute(select(func.count()).select_from(World))).scalar_one() == 0:
             await connection.execute(insert(World), [{"id": i, "randomnumber": n} for i, n in world_rows()])

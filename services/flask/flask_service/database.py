@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 
 from service_common.database_budget import pool_size
-from service_common.seed import FORTUNES, RESET_USERS_SEQUENCE, users, world_rows
+from service_common.seed import FORTUNES, INIT_LOCK, RESET_USERS_SEQUENCE, users, world_rows
 from service_common.settings import get_settings
 from service_common.sqlite import apply_pragmas
 
@@ -62,6 +62,8 @@ def engine() -> Engine:
 def init_database() -> None:
     """Create the tables and seed them once (the launcher calls this before workers start)."""
     with engine().begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(INIT_LOCK))
         metadata.create_all(connection)
         if connection.execute(select(func.count()).select_from(world)).scalar_one() == 0:
             connection.execute(insert(world), [{"id": i, "randomnumber": n} for i, n in world_rows()])
