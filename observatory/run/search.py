@@ -52,12 +52,15 @@ def _try(outcome: SearchOutcome, rate: float, passes: Callable[[float], bool]) -
         outcome.passed.discard(rate)  # a confirmation that missed turns the rate into a failure
 
 
-def _next_rate(outcome: SearchOutcome, probe_rps: float, resolution: float) -> float | None:
+def _next_rate(outcome: SearchOutcome, probe_rps: float, resolution: float, ceiling: float | None) -> float | None:
     best, failure = outcome.best_pass, outcome.lowest_failure
-    if failure is None:  # everything passed so far: climb the bracket, then by half again
+    if failure is None:  # everything passed so far: climb the bracket, then by half again, up to k6's ceiling
         assert best is not None
+        if ceiling is not None and best >= ceiling:
+            return None  # above it a miss would be k6's, not the service's: the capacity is "≥ best"
         above = [probe_rps * f for f in BRACKET if probe_rps * f > best * 1.001]
-        return above[0] if above else best * 1.5
+        rate = above[0] if above else best * 1.5
+        return rate if ceiling is None else min(rate, ceiling)
     if best is None:  # everything failed: halve
         rate = max(1.0, failure / 2)
         return None if rate >= failure else rate
@@ -73,9 +76,14 @@ def search(
     *,
     resolution: float | None = None,
     confirm: bool = True,
+    ceiling: float | None = None,
 ) -> SearchOutcome:
     """Try up to `steps` rates (a confirmation counts as one); stop once the best pass is confirmed and the gap to
-    the lowest failure is at most `resolution` of it (by default judging.capacity.TARGET_RESOLUTION)."""
+    the lowest failure is at most `resolution` of it (by default judging.capacity.TARGET_RESOLUTION).
+
+    With the load generator's clean `ceiling`, it climbs no higher than the ceiling: a pass there is published as
+    "≥" (judging.generator.generator_bound), and rates above it would only be k6's own limits.
+    """
     resolution = judged.TARGET_RESOLUTION if resolution is None else resolution
     outcome = SearchOutcome()
     rate: float | None = max(1.0, probe_rps * BRACKET[0])
@@ -91,5 +99,5 @@ def search(
             outcome.confirmed = False  # the confirmation missed: search on below it
         else:
             _try(outcome, float(round(rate)), passes)
-        rate = _next_rate(outcome, probe_rps, resolution)
+        rate = _next_rate(outcome, probe_rps, resolution, ceiling)
     return outcome

@@ -250,7 +250,8 @@ class Session:
                 tried.append(fresh[-1])
             return rate_verdict(tried) == PASS
 
-        outcome = search(probe_rps, size.steps, passes)
+        ceiling = self._context(service, block).generator_ceiling_rps
+        outcome = search(probe_rps, size.steps, passes, ceiling=ceiling)
         judged = repeat_outcome(block.repeat, [t for ts in at_rate.values() for t in ts])
         record.rates_tried = outcome.rates
         record.best_pass, record.lowest_failure = judged.best_pass, judged.lowest_miss

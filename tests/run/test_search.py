@@ -74,3 +74,11 @@ def search_meets_target(target: float) -> bool:
 
 def test_the_search_stops_at_the_target_resolution_not_before_nor_after() -> None:
     assert search_meets_target(TARGET_RESOLUTION)
+
+
+def test_the_search_climbs_no_higher_than_the_generators_ceiling() -> None:
+    """A service faster than k6 can send: the search tries the ceiling itself, then confirms it, and stops."""
+    tried: list[float] = []
+    outcome = search(1000.0, 20, lambda rate: tried.append(rate) or True, ceiling=1050.0)
+    assert max(tried) == 1050.0 and outcome.best_pass == 1050.0 and outcome.confirmed
+    assert tried == [700.0, 900.0, 1050.0, 1050.0]
