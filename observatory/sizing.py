@@ -87,9 +87,9 @@ def _from_fit(fit: Fit, rate: float) -> Sizing:
                   (min(fit.counts), max(fit.counts)), fit.law.ceiling(), lower_bound=any(fit.lower_bounds))  # fmt: skip
 
 
-def size(run: Run, rate: float, workload: str) -> list[Sizing]:
-    """One answer per framework/profile that has a capacity for `workload`, fitted curves first."""
-    fits = [f for f in scaling_fits(run) if f.workload == workload]
+def size(run: Run, rate: float, workload: str, fits: list[Fit] | None = None) -> list[Sizing]:
+    """One answer per framework/profile that has a capacity for `workload` (`fits`: the run's, if already fitted)."""
+    fits = [f for f in (scaling_fits(run) if fits is None else fits) if f.workload == workload]
     answers = [_from_fit(f, rate) for f in fits]
     fitted = {(f.framework, f.profile) for f in fits}
     for cap in run.capacity:

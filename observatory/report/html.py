@@ -7,7 +7,7 @@ from typing import Any
 
 from observatory.report import figures, instruments
 from observatory.report.claims import ARTICLE, judge_claims
-from observatory.report.scaling import scaling_fits, scaling_unit, why_not_measured
+from observatory.report.scaling import Fit, scaling_fits, scaling_unit, why_not_measured
 from observatory.report.tables import capacity_rows, environment_line, invalid_trials
 from observatory.results import Run
 from observatory.sizing import rates_to_show, size
@@ -96,7 +96,7 @@ def _validity_section(run: Run) -> str:
 
 def _scaling_section(run: Run) -> str:
     fits = scaling_fits(run)
-    sizing = _sizing_table(run)
+    sizing = _sizing_table(run, fits)
     if not fits:
         return f"<h2>Scaling</h2><p>{escape(why_not_measured(run))}</p>{sizing}"
     rows = []
@@ -118,11 +118,11 @@ def _scaling_section(run: Run) -> str:
     return f"<h2>Scaling</h2>{plot}{table}{sizing}"
 
 
-def _sizing_table(run: Run) -> str:
+def _sizing_table(run: Run, fits: list[Fit]) -> str:
     tables = []
     for workload in sorted({c.workload for c in run.capacity if c.median}):
         rates = rates_to_show(run, workload)
-        answers = {rate: size(run, rate, workload) for rate in rates}
+        answers = {rate: size(run, rate, workload, fits) for rate in rates}
         services = [(a.framework, a.profile) for a in answers[rates[0]]] if rates else []
         rows = []
         for framework, profile in services:

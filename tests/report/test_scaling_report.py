@@ -46,8 +46,16 @@ def html_of(data: Run, folder: Path) -> str:
     return write_report(folder)[0].read_text()
 
 
-def test_a_sweep_shows_curves_law_verdict_and_sizing(tmp_path: Path) -> None:
-    html = html_of(sweep(), tmp_path)
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report of a three-framework sweep, rendered once for the tests that only read it."""
+    folder = tmp_path_factory.mktemp("sweep")
+    html_of(sweep(), folder)
+    return folder / "report.html"
+
+
+def test_a_sweep_shows_curves_law_verdict_and_sizing(swept: Path) -> None:
+    html = swept.read_text()
     section = html[html.index("<h2>Scaling") : html.index("<h2>Environment")]
     assert section.count("<svg") == 1 and "Fitted scaling law" in section
     assert "adding workers stops paying after 4" in section  # django, Amdahl s = 0.45: inside the measured 1-8
@@ -75,18 +83,17 @@ def test_headline_shows_each_service_at_its_fewest_workers() -> None:
     assert len(shown) == 6 and {c.workers for c in shown} == {1}
 
 
-def test_every_figure_fits_an_800_pixel_window(tmp_path: Path) -> None:
-    html = html_of(sweep(), tmp_path)
+def test_every_figure_fits_an_800_pixel_window(swept: Path) -> None:
+    html = swept.read_text()
     widths = [float(w) * 96 / 72 for w in re.findall(r'<svg[^>]*?width="([\d.]+)pt"', html)]
     assert len(widths) == 5  # headline, json and io load curves, cost, scaling
     assert max(widths) <= 770, widths  # 800 px less the page's margins: shown at natural size, never shrunk
 
 
 @pytest.mark.parametrize("width", [800, 1400])
-def test_nothing_overflows_the_window_in_chromium(tmp_path: Path, width: int) -> None:
+def test_nothing_overflows_the_window_in_chromium(swept: Path, width: int) -> None:
     chromium = shutil.which("chromium")
     assert chromium, "chromium is missing: run make setup"
-    html_of(sweep(), tmp_path)
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / f"report-sweep-{width}.png"
     shot.unlink(missing_ok=True)
@@ -94,7 +101,7 @@ def test_nothing_overflows_the_window_in_chromium(tmp_path: Path, width: int) ->
              "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run([chromium, *flags, f"--user-data-dir={profile}", f"--window-size={width},7000",
-                        f"--screenshot={shot}", (tmp_path / "report.html").as_uri()],
+                        f"--screenshot={shot}", swept.as_uri()],
                        capture_output=True, text=True, timeout=120)  # fmt: skip
     pixels = image.imread(shot)[:, :, :3]
     drawn = (pixels < 0.9).any(axis=2)
