@@ -243,12 +243,18 @@ def test_the_context_is_only_kind(result: dict, sandbox: dict) -> None:
     assert "production" in done.stderr
 
 
-def test_values_files_from_the_command_line_are_used_and_watched(sandbox: dict) -> None:
+def test_the_kind_workflows_arguments_are_used_and_watched(sandbox: dict) -> None:
+    """`tilt ci -- ...` as .github/workflows/kind.yaml runs it: its values file and --set reach the charts."""
     smoke = "charts/observatory-load/ci/kind-smoke-values.yaml"
-    data, _ = evaluate(sandbox, "--load-values", smoke)
-    (cron,) = [d for m in data["Manifests"] for d in k8s_yaml(m) if d["kind"] == "CronJob"]
+    workflow = (ROOT / ".github" / "workflows" / "kind.yaml").read_text()
+    assert f"--load-values {smoke}" in workflow and "--services-set resources.requests.cpu=250m" in workflow
+    data, _ = evaluate(sandbox, "--load-values", smoke, "--services-set", "resources.requests.cpu=250m")
+    docs = [d for m in data["Manifests"] for d in k8s_yaml(m)]
+    (cron,) = [d for d in docs if d["kind"] == "CronJob"]
     steps = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["initContainers"]
     assert {c["name"].split("-")[0] for c in steps} == {"r1", "r2"}
+    for deployment in (d for d in docs if d["kind"] == "Deployment"):
+        assert deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "250m"
     assert str(sandbox["repo"] / smoke) in data["ConfigFiles"]
 
 
