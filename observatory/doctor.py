@@ -67,6 +67,7 @@ def run_checks(ports: tuple[int, ...] = (9090, 8000)) -> list[Check]:
         _tool("k6"),
         _tool("prometheus"),
         _tool("taskset"),
+        _tool("nginx", purpose="; the load generator's null target: a run calibrates k6 against it"),
         _tool("promtool", required=False, purpose="; used by the tests to check rules and queries"),
         _tool("helm", required=False, purpose="; needed only for the cluster mode and its tests"),
         _cores(),

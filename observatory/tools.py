@@ -31,6 +31,7 @@ TOOLS = {
     "promtool": Tool("promtool", ("--version",), "apt-get install prometheus (or make setup)"),
     "helm": Tool("helm", ("version", "--short"), "make setup (go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION)"),
     "taskset": Tool("taskset", ("--version",), "apt-get install util-linux"),
+    "nginx": Tool("nginx", ("-v",), "apt-get install nginx (or make setup)"),
 }
 
 

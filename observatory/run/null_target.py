@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from observatory import tools
 from observatory.errors import ObservatoryError
 from observatory.run.ports import free_port
 from observatory.run.processes import OwnedProcess
@@ -145,7 +146,7 @@ class NullTarget(OwnedProcess):
     """
 
     def __init__(self, directory: Path, mode: str, *, cores: Sequence[int] | None = None) -> None:
-        nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
+        nginx = tools.find("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
         if nginx is None:
             raise ObservatoryError("nginx not found (the load generator's null target); install it: make setup")
         self.mode = mode
