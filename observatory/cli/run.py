@@ -67,9 +67,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--size", default="quick", choices=list(SIZES), help=f"run size ({sizes})")
     command.add_argument("--repeats", type=int, default=1, help="repeats of every block, in shuffled order")
     command.add_argument(
-        "--workers", type=_workers, default=[1],
-        help="worker counts to run, e.g. 1,2,4 for a scaling curve, or auto: 1, 2, 4... up to the cores pinned to "
-        "the services (half the machine; the other half runs k6 and Prometheus). Counts above those cores are refused",
+        "--workers", type=_workers, default="auto",
+        help="worker counts to run, e.g. 1,2,4 for a scaling curve; auto (default): 1, 2, 4... up to the cores pinned "
+        "to the services (half the machine; the other half runs k6 and Prometheus), so 1 on a 2-core machine and a "
+        "curve on 4 cores or more. Counts above the services' cores are refused",
     )  # fmt: skip
     command.add_argument(
         "--slo-p99-ms", type=_positive, default=DEFAULT_P99_MS, help="SLO: client-side p99 latency bound"

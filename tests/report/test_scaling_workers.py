@@ -45,3 +45,9 @@ def test_cli_refuses_in_one_line_before_starting_anything() -> None:
     assert done.returncode == 1
     [line] = done.stderr.strip().splitlines()
     assert line.startswith(f"observatory: error: --workers {too_many} exceeds the ")
+
+
+def test_the_default_run_draws_the_curve_wherever_the_cores_allow() -> None:
+    from observatory.cli.main import parser
+
+    assert parser().parse_args(["run"]).workers == "auto"
