@@ -12,17 +12,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 quickstart: setup ## install everything, then run the quick comparison
 	$(VENV)/bin/observatory run
 
-setup: system-packages python-packages go-tools checkov dashboard-validate tilt actionlint ## install every tool the harness and the tests use
+setup: system-packages python-packages go-tools checkov controlplane dashboard-validate tilt actionlint ## install every tool the harness and the tests use
 	@$(VENV)/bin/observatory doctor
 
-system-packages: ## prometheus + promtool, chromium (report test), taskset, PostgreSQL server, podman + runc + debootstrap (images) (Debian packages)
+system-packages: ## prometheus + promtool, chromium (report test), taskset, PostgreSQL server, podman + runc + debootstrap (images), nginx (k6's null target) (Debian packages)
 	@missing=""; \
 	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v taskset >/dev/null || missing="$$missing util-linux"; \
 	[ -x /usr/lib/postgresql/15/bin/postgres ] || missing="$$missing postgresql"; \
-	for tool in podman runc debootstrap; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	for tool in podman runc debootstrap; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing \
@@ -64,6 +64,21 @@ test: setup images ## the whole test suite (what CI runs)
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
+# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok built from source (tests/controlplane
+# runs the charts on them); stamps keyed by the pins in tools/versions.mk make it a no-op until a pin changes.
+.PHONY: controlplane
+controlplane: ## a Kubernetes control plane built from source into .tools/bin (about 10 min cold on 2 cores)
+	@tools/build-controlplane.sh
+
+# Dependency locks and container images (tests/containers runs the charts' pods from these images with podman).
+.PHONY: lock images
+lock: ## regenerate requirements.lock and services/*/requirements.lock from the requirements files (uv, hashes)
+	@[ -x .tools/uv/bin/uv ] || { python3 -m venv .tools/uv && .tools/uv/bin/pip install -q uv==$(UV_VERSION); }
+	@python3 tools/lock.py compile
+
+images: system-packages python-packages go-tools ## build every image the charts use with podman (stand-ins where a registry is unreachable)
+	@tools/build-images.sh
+
 # Grafana's dashboard schema, as grafana-foundation-sdk's Go module decodes it strictly (version pinned in
 # dashboards/validate/go.mod): tests/dashboards validates every generated dashboard with it.
 .PHONY: dashboard-validate
@@ -84,12 +99,3 @@ $(GOBIN)/.actionlint-%:
 	GOBIN=$(GOBIN) nice -n 10 go install github.com/rhysd/actionlint/cmd/actionlint@$*
 	rm -f $(GOBIN)/.actionlint-*
 	touch $@
-
-# Dependency locks and container images (tests/containers runs the charts' pods from these images with podman).
-.PHONY: lock images
-lock: ## regenerate requirements.lock and services/*/requirements.lock from the requirements files (uv, hashes)
-	@[ -x .tools/uv/bin/uv ] || { python3 -m venv .tools/uv && .tools/uv/bin/pip install -q uv==$(UV_VERSION); }
-	@python3 tools/lock.py compile
-
-images: system-packages python-packages go-tools ## build every image the charts use with podman (stand-ins where a registry is unreachable)
-	@tools/build-images.sh
