@@ -186,8 +186,8 @@ def test_the_cache_holds_until_k6_or_the_script_changes(tmp_path: Path, monkeypa
 
     first = run()
     (ladder,) = first.ladders
-    assert not ladder.cached and [p.rate for p in ladder.points] == [200]
-    assert ladder.points[0].requests >= 380  # 2 s measured at 200/s, the warm-up left out
+    assert not ladder.cached and ladder.points[-1].rate == 200  # (100 too, first, if 200 was not clean)
+    assert 280 <= ladder.points[-1].requests <= 305  # 1.5 s measured at 200/s, the warm-up left out
     assert first.as_dict()["ladders"][0]["ceiling_rps"] == ladder.ceiling_rps
     again = run()
     assert again.ladders[0].cached and again.ladders[0].points == ladder.points
