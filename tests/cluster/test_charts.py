@@ -327,7 +327,9 @@ def test_scheduled_benchmarks_run_in_turn_tagged_and_keep_their_summaries() -> N
         env = {item["name"]: item.get("value") for item in container["env"]}
         script = container["args"][0]
         assert container["command"] == ["/bin/sh", "-c"] and script.rstrip().endswith("exit 0")
-        assert "experimental-prometheus-rw" in script and f"--tag replicas={env['REPLICAS']}" in script
+        # no --tag: on k6's command line it replaces the script's tags (testid, run, framework, ...)
+        assert "experimental-prometheus-rw" in script and "--tag" not in script
+        assert container["name"].startswith(f"r{env['REPLICAS']}-")
         assert env["K6_PROMETHEUS_RW_SERVER_URL"] == values["remoteWriteUrl"]
         assert env["K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM"] == "true"
         assert env["SUMMARY_PATH"] == "/results/$(TESTID).json"

@@ -181,6 +181,8 @@ seccompProfile:
 One k6 container running one benchmark. Needs dict "root" "b" ("replicas"). k6 exits 99 when a threshold fails, which
 is what a capacity ladder is designed to cause, and 107 when the target was not ready: the shell reports the code
 and exits 0, so the next rate, benchmark and replica count still run. The summary is written by k6 itself either way.
+No `--tag` on the command line: k6 would replace the script's tags (testid, run, framework...) with it; the replica
+count is in the testid (r<N>-...) and on the published capacities.
 */}}
 {{- define "observatory-load.container" -}}
 - name: {{ .b.name }}
@@ -189,7 +191,7 @@ and exits 0, so the next rate, benchmark and replica count still run. The summar
   command: [/bin/sh, -c]
   args:
     - >-
-      k6 run --quiet -o experimental-prometheus-rw{{ if .replicas }} --tag replicas={{ .replicas }}{{ end }} /scripts/benchmark.js;
+      k6 run --quiet -o experimental-prometheus-rw /scripts/benchmark.js;
       code=$?;
       echo "observatory: k6 exited $code for $TESTID (99: a threshold failed, as a ladder expects above capacity); going on";
       exit 0
