@@ -38,13 +38,13 @@ def test_the_default_size_reaches_the_target_from_a_typical_probe() -> None:
 
 def test_search_reports_none_when_nothing_passes() -> None:
     outcome = search(100.0, 4, lambda rate: False)
-    assert outcome.best_pass is None and outcome.rates == [70.0, 35.0, 18.0, 9.0]
+    assert outcome.best_pass is None and outcome.rates == [85.0, 42.0, 21.0, 10.0]
 
 
 def test_search_respects_the_step_budget() -> None:
     calls: list[float] = []
     outcome = search(1000.0, 3, lambda rate: calls.append(rate) or True)
-    assert calls == [700.0, 900.0, 1100.0] and outcome.lowest_failure is None and not outcome.confirmed
+    assert calls == [850.0, 1000.0, 1150.0] and outcome.lowest_failure is None and not outcome.confirmed
 
 
 def test_a_confirmation_that_misses_sends_the_search_below_it() -> None:
@@ -55,7 +55,7 @@ def test_a_confirmation_that_misses_sends_the_search_below_it() -> None:
             return verdicts[rate].pop(0)
         return rate <= 980
 
-    outcome = search(1000 / 0.7, 20, passes)
+    outcome = search(1000 / 0.85, 20, passes)
     assert 1000.0 in outcome.failed and outcome.best_pass is not None and outcome.best_pass < 1000
     assert outcome.confirmed
 
@@ -81,4 +81,4 @@ def test_the_search_climbs_no_higher_than_the_generators_ceiling() -> None:
     tried: list[float] = []
     outcome = search(1000.0, 20, lambda rate: tried.append(rate) or True, ceiling=1050.0)
     assert max(tried) == 1050.0 and outcome.best_pass == 1050.0 and outcome.confirmed
-    assert tried == [700.0, 900.0, 1050.0, 1050.0]
+    assert tried == [850.0, 1000.0, 1050.0, 1050.0]
