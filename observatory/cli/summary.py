@@ -5,10 +5,13 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from observatory.judging.capacity import key_of
+from observatory.judging.capacity import INVALID_ABOVE, key_of
 from observatory.judging.generator import GENERATOR
+from observatory.judging.host import HOST
 from observatory.report.tables import capacity_text
 from observatory.results import Run
+
+SHORT_REASONS = {GENERATOR: "generator", HOST: "host", INVALID_ABOVE: "invalid above"}
 
 
 def _fmt(value: float | None, scale: float = 1.0, digits: int = 0) -> str:
@@ -28,7 +31,7 @@ def summary_table(run: Run) -> Table:
         trials = [t for t in run.trials if key_of(t) == key_of(cap)]
         value = capacity_text(cap)
         if cap.lower_bound:
-            reason = "generator" if cap.lower_bound_reason == GENERATOR else "steps"
+            reason = SHORT_REASONS.get(cap.lower_bound_reason or "", "steps")
             value += f" ({reason})"
             notes.add(reason)
         if cap.unfinished_repeats:
@@ -52,8 +55,9 @@ def summary_table(run: Run) -> Table:
             str(sum(not t.valid for t in trials)),
         )
     caption = [
-        "≥: the capacity is at least this. (generator): the load generator ran out first, no valid trial above it "
-        "missed the SLO; (steps): every rate tried passed, a larger --size searches further.",
+        "≥: the capacity is at least this: no valid trial above it missed the SLO. (generator): the load generator ran "
+        "out first; (host): the host stalled the trials above; (invalid above): other invalid trials above; (steps): "
+        "every rate tried passed, a larger --size searches further.",
         "resolution: the widest gap between a passing rate and the lowest failing rate above it, as a share of the capacity.",
     ]
     if "unfinished" in notes:

@@ -5,7 +5,8 @@ Rules, in words (README "How a trial and a capacity are judged"):
 - A rate passes in a repeat when a valid trial at it met the SLO and none missed (`trial.rate_verdict`).
 - A repeat's capacity is its best pass; its resolution is the gap to the lowest miss above it.
 - A repeat with no miss above its best pass is censored: the service's capacity is at least the best pass.
-  The reason is the load generator when a guard blamed it on a trial above, else the search ran out of steps.
+  The reason is the load generator when a guard blamed it on a trial above, else the host when it stalled them,
+  else other invalid trials above, else the search ran out of steps (every rate tried passed).
 - A repeat whose best pass is at or above the generator's calibrated clean ceiling, or whose lowest miss lies above
   it, is censored too, by the load generator (generator.generator_bound).
 - A capacity is a lower bound ("≥") when any finished repeat is censored.
@@ -22,7 +23,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from observatory.judging.generator import GENERATOR, generator_bound
-from observatory.judging.trial import INVALID, MISS, PASS, generator_decided, rate_verdict
+from observatory.judging.host import HOST
+from observatory.judging.trial import INVALID, MISS, PASS, generator_decided, host_decided, rate_verdict
 from observatory.results import Capacity, Trial
 
 Key = tuple[str, str, str, int]
@@ -31,6 +33,8 @@ Key = tuple[str, str, str, int]
 TARGET_RESOLUTION = 0.05
 OUT_OF_STEPS = "out of steps: every rate tried passed"
 GENERATOR_REASON = GENERATOR
+HOST_REASON = HOST
+INVALID_ABOVE = "invalid trials above"
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class RepeatOutcome:
     repeat: int
     best_pass: float | None
     lowest_miss: float | None
-    censored_by: str | None  # None, GENERATOR_REASON or OUT_OF_STEPS
+    censored_by: str | None  # None, GENERATOR_REASON, HOST_REASON, INVALID_ABOVE or OUT_OF_STEPS
 
     @property
     def undecided(self) -> bool:
@@ -78,7 +82,14 @@ def repeat_outcome(repeat: int, trials: Iterable[Trial]) -> RepeatOutcome:
         censored_by = GENERATOR_REASON
     elif best is not None and lowest_miss is None:
         undecided = [t for rate in above if verdicts[rate] == INVALID for t in by_rate[rate]]
-        censored_by = GENERATOR_REASON if any(generator_decided(t) for t in undecided) else OUT_OF_STEPS
+        if any(generator_decided(t) for t in undecided):
+            censored_by = GENERATOR_REASON
+        elif any(host_decided(t) for t in undecided):
+            censored_by = HOST_REASON
+        elif undecided:
+            censored_by = INVALID_ABOVE
+        else:
+            censored_by = OUT_OF_STEPS
     return RepeatOutcome(repeat, best, lowest_miss, censored_by)
 
 
@@ -124,7 +135,8 @@ def summarise(
     cap.cv = statistics.stdev(values) / mean if len(values) > 1 and mean > 0 else None
     cap.lower_bound = bool(censored) and bool(cap.median)
     if cap.lower_bound:
-        cap.lower_bound_reason = GENERATOR_REASON if GENERATOR_REASON in censored else OUT_OF_STEPS
+        order = (GENERATOR_REASON, HOST_REASON, INVALID_ABOVE, OUT_OF_STEPS)
+        cap.lower_bound_reason = next(reason for reason in order if reason in censored)
     cap.resolution = max(gaps) if gaps else None
     _at_capacity(cap, outcomes, trials)
     return cap

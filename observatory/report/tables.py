@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from observatory.judging.capacity import INVALID_ABOVE
 from observatory.judging.generator import GENERATOR
+from observatory.judging.host import HOST
 from observatory.results import Capacity, Run
 
 
@@ -60,6 +62,10 @@ def lower_bound_words(c: Capacity) -> str:
     """Why a capacity is only a lower bound."""
     if c.lower_bound_reason == GENERATOR:
         return "the load generator ran out first (no valid trial above it missed the SLO)"
+    if c.lower_bound_reason == HOST:
+        return "the host stalled the trials above it (no valid trial above it missed the SLO)"
+    if c.lower_bound_reason == INVALID_ABOVE:
+        return "the trials above it were invalid (see why below)"
     return "every rate tried passed; a larger --size searches further"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from observatory.judging import Slo, from_trials, judge, repeat_outcomes, summarise
-from observatory.judging.capacity import OUT_OF_STEPS, RepeatOutcome, repeat_outcome
+from observatory.judging.capacity import HOST_REASON, INVALID_ABOVE, OUT_OF_STEPS, RepeatOutcome, repeat_outcome
 from observatory.judging.generator import GENERATOR
 from observatory.results import Latency, Trial
 
@@ -25,6 +25,18 @@ def at(
         errors=int(requests * errors), error_rate=errors, client_latency=Latency(p99=p99), k6_cpu_utilisation=k6,
         cpu_seconds_per_1k=1.0 + rate / 1000, peak_rss_bytes=50e6 + rate, attempt=attempt,
     )  # fmt: skip
+    return judge(trial, Slo())
+
+
+def stalled(rate: float, attempt: int = 1) -> Trial:
+    trial = at(rate, attempt=attempt)
+    trial.host_stalls = {"max_ms": 120.0, "worst_core": 0}
+    return judge(trial, Slo())
+
+
+def miscounted(rate: float) -> Trial:
+    trial = at(rate)
+    trial.server_requests = trial.client_requests - 50
     return judge(trial, Slo())
 
 
@@ -53,8 +65,17 @@ def test_a_finished_repeat_without_a_pass_counts_as_zero() -> None:
         ([at(700), at(900), at(1100, k6=0.95)], GENERATOR),
         ([at(700), at(900), at(1100, k6=0.95), at(1000, p99=0.3)], None),
         ([at(700, p99=0.3)], None),
+        ([at(700), at(900), stalled(1100), stalled(1100, attempt=2)], HOST_REASON),
+        ([at(700), at(900), miscounted(1100)], INVALID_ABOVE),
     ],
-    ids=["everything passed", "the generator gave out above", "a valid miss above", "nothing passed"],
+    ids=[
+        "everything passed",
+        "the generator gave out above",
+        "a valid miss above",
+        "nothing passed",
+        "host stalls above",
+        "a count mismatch above",
+    ],
 )
 def test_censoring(trials: list[Trial], censored_by: str | None) -> None:
     assert repeat_outcome(1, trials).censored_by == censored_by
