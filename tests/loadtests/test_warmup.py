@@ -4,6 +4,7 @@ the measured window is long enough for its p99."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 
 from observatory import k6_summaries, tools
 from observatory.run.null_target import KEEP_ALIVE, NullTarget
-from observatory.run.sizes import MIN_P99_SAMPLES, SIZES, TRIAL_WARMUP_S, enough_for_p99, measured_window_s
+from observatory.run.sizes import MIN_P99_SAMPLES, SIZES, TRIAL_WARMUP_S, RunSize, enough_for_p99, measured_window_s
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "loadtests" / "benchmark.js"
@@ -82,9 +83,10 @@ def test_checks_can_be_turned_down(nginx: NullTarget, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("rate", "window"), [(5000, 3), (334, 3), (333, 4), (100, 10), (20, 30)])
 def test_the_measured_window_holds_enough_samples_for_p99(rate: float, window: float) -> None:
+    three_seconds = RunSize("t", 1, 2, 8, 3, 1, (), 0, "a size with 3 s steps")
+    assert measured_window_s(three_seconds, rate) == window
     quick = SIZES["quick"]
-    assert quick.step_s == 3
-    assert measured_window_s(quick, rate) == window
+    assert measured_window_s(quick, rate) == max(quick.step_s, min(30, math.ceil(MIN_P99_SAMPLES / rate)))
     assert enough_for_p99(int(rate * window)) is (rate * window >= MIN_P99_SAMPLES)
     assert measured_window_s(SIZES["tiny"], rate) == SIZES["tiny"].step_s  # smoke runs: no minimum, and say so
 
