@@ -52,7 +52,9 @@ function passed(data) {
 
 function p99Seconds(data) {
   const asked = data.observatory;
-  const duration = data.metrics[`http_req_duration{scenario:${asked.scenario}}`] || data.metrics.http_req_duration;
+  // the measured window's sub-metric (after a warm-up: phase:measured), as loadtests/lib/summary.js names it
+  const duration = (asked.measured && data.metrics[`http_req_duration{${asked.measured}}`])
+    || data.metrics[`http_req_duration{scenario:${asked.scenario}}`] || data.metrics.http_req_duration;
   const value = duration && duration.values ? duration.values['p(99)'] : undefined;
   return value === undefined || value === null ? null : value / 1000;
 }

@@ -45,7 +45,7 @@ slo:
   errorRate: 0.01
 benchmarks:
   - {name: fastapi-json, service: fastapi-uvicorn, framework: fastapi, profile: uvicorn, workload: json,
-     scenario: constant, rates: [10, 20], duration: 2s, maxVus: 20}
+     scenario: constant, rates: [10, 20], duration: 2s, warmup: 1s, maxVus: 20}
 """
 
 
@@ -152,8 +152,9 @@ def ran(tmp_path_factory: pytest.TempPathFactory, target: str) -> dict:
                 break  # as the kubelet does: an init container that fails ends the pod (restartPolicy Never)
         time.sleep(1)  # the last remote-write flush
         published = prometheus.query("k6_observatory_capacity_rps")
+        p99 = prometheus.query("k6_observatory_capacity_p99_seconds")
         k6_series = prometheus.query("count by (testid, run) (k6_http_reqs_total)")
-    return {"steps": outcomes, "results": results, "published": published, "k6_series": k6_series}
+    return {"steps": outcomes, "results": results, "published": published, "p99": p99, "k6_series": k6_series}
 
 
 def test_the_ladder_runs_every_rate_whatever_k6_exits(ran: dict) -> None:
@@ -187,6 +188,13 @@ def test_the_sweep_scales_before_each_ladder_and_restores_after(ran: dict) -> No
 def test_each_capacity_reaches_prometheus_with_its_replica_count(ran: dict) -> None:
     found = {s["metric"]["replicas"]: float(s["value"][1]) for s in ran["published"]}
     assert found == {"1": 10.0, "2": 20.0}
+    # the p99 at capacity is the measured window's (after the warm-up), under the SLO
+    p99 = {s["metric"]["replicas"]: float(s["value"][1]) for s in ran["p99"]}
+    assert p99.keys() == {"1", "2"} and all(0 < v < 1.0 for v in p99.values())
+    summary = json.loads(next(ran["results"].glob("*-r1-fastapi-json-10.json")).read_text())
+    assert summary["observatory"]["measured"] == "phase:measured"
+    measured = summary["metrics"]["http_req_duration{phase:measured}"]["values"]["p(99)"]
+    assert p99["1"] == pytest.approx(measured / 1000)
     labels = ran["published"][0]["metric"]
     assert labels["run"] == POD_NAME and labels["framework"] == "fastapi" and labels["workload"] == "json"
 

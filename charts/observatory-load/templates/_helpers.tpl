@@ -121,7 +121,7 @@ other, the last step is the pod's container). Per replica count (when the sweep 
   value: {{ .b.workload | quote }}
 - name: SCENARIO
   value: {{ .b.scenario | quote }}
-{{- range $key, $name := dict "rate" "RATE" "duration" "DURATION" "vus" "VUS" "startRate" "START_RATE" "stepRate" "STEP_RATE" "steps" "STEPS" "stepDuration" "STEP_DURATION" "maxVus" "MAX_VUS" "preVus" "PRE_VUS" "workers" "WORKERS" }}
+{{- range $key, $name := dict "rate" "RATE" "duration" "DURATION" "vus" "VUS" "startRate" "START_RATE" "stepRate" "STEP_RATE" "steps" "STEPS" "stepDuration" "STEP_DURATION" "maxVus" "MAX_VUS" "preVus" "PRE_VUS" "workers" "WORKERS" "warmup" "WARMUP" "checks" "CHECKS" }}
 {{- if hasKey $.b $key }}
 - name: {{ $name }}
   value: {{ index $.b $key | quote }}
