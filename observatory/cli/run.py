@@ -43,7 +43,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     from observatory.judging.slo import DEFAULT_ERROR_RATE, DEFAULT_P99_MS
     from observatory.run.sizes import SIZES
 
-    sizes = "; ".join(f"{s.name}: {s.summary}" for s in SIZES.values())
+    sizes = "; ".join(f"{s.name}: {s.summary}" for s in SIZES.values()).replace("%", "%%")  # argparse formats help
     command = commands.add_parser(
         "run",
         help="run the comparison locally and write results/<run-id>/",
