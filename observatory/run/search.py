@@ -59,7 +59,7 @@ def _next_rate(outcome: SearchOutcome, probe_rps: float, resolution: float, ceil
         assert best is not None
         if ceiling is not None and best >= ceiling:
             return None  # above it a miss would be k6's, not the service's: the capacity is "≥ best"
-        above = [probe_rps * f for f in BRACKET if probe_rps * f > best * 1.001]
+        above = [float(round(probe_rps * f)) for f in BRACKET if round(probe_rps * f) > best]  # as tried: rounded
         rate = above[0] if above else best * 1.5
         return rate if ceiling is None else min(rate, ceiling)
     if best is None:  # everything failed: halve

@@ -82,3 +82,10 @@ def test_the_search_climbs_no_higher_than_the_generators_ceiling() -> None:
     outcome = search(1000.0, 20, lambda rate: tried.append(rate) or True, ceiling=1050.0)
     assert max(tried) == 1050.0 and outcome.best_pass == 1050.0 and outcome.confirmed
     assert tried == [850.0, 1000.0, 1050.0, 1050.0]
+
+
+def test_a_pass_at_the_first_rate_climbs_even_when_the_bracket_rounds_to_it() -> None:
+    """Regression: probe 73.2 gives 0.85 x 73.2 = 62.2, tried as 62; the climb compared 62.2 > 62 and tried 62 again
+    until its steps ran out (seen in a default run: eight trials at 62 req/s)."""
+    outcome = search(73.2, 8, lambda rate: rate <= 80)
+    assert outcome.rates[:2] == [62.0, 73.0] and len(set(outcome.rates)) >= len(outcome.rates) - 1
