@@ -10,6 +10,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from matplotlib.ticker import MaxNLocator
+
 from observatory.report.figures import WIDTH, _svg, plt
 from observatory.results import Run
 
@@ -33,8 +35,9 @@ def generator_words(run: Run) -> str:
         where = f"{ceiling:,.0f} req/s" if ceiling else "below the lowest rate tried"
         parts.append(f"{ladder['workload']} ({ladder['mode']}): {where}")
     return (
-        f"Against a null target (nginx, never the bottleneck), k6 stays clean (its own p99 at most "
-        f"{calibration['clean_p99_ms']:g} ms, {calibration['share_of_slo']:.0%} of the SLO's p99, nothing dropped) up to: "
+        f"The load generator's clean ceiling on this machine, measured against a null target (nginx, never the "
+        f"bottleneck), is the highest rate at which k6's own p99 stays within {calibration['clean_p99_ms']:g} ms "
+        f"({calibration['share_of_slo']:.0%} of the SLO's p99) with nothing dropped: "
         + "; ".join(parts)
         + '. A capacity at or above its ceiling is published as ≥, with the reason "load generator".'
     )
@@ -123,10 +126,11 @@ def stall_figure(run: Run) -> str | None:
     colours = ["#a40000" if v >= bound else "#3366aa" for v in values]
     axes.bar(range(1, len(values) + 1), values, color=colours, width=0.8)
     axes.axhline(bound, color="#a40000", linewidth=1)
-    axes.annotate(
-        f"bound {bound:g} ms", (0.01, bound), xycoords=("axes fraction", "data"), color="#a40000", va="bottom"
-    )
+    axes.annotate(f"bound {bound:g} ms", (1.0, bound), xycoords=("axes fraction", "data"), color="#a40000",
+                  va="bottom", ha="right")  # fmt: skip
     axes.set_yscale("log")
+    axes.set_ylim(bottom=0.5, top=max(max(values), bound) * 2)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("trial, in run order")
     axes.set_ylabel("longest host stall (ms)")
     return _svg(figure, "The longest host stall in each trial's measured window")

@@ -37,7 +37,7 @@ def test_the_report_says_where_the_generator_runs_out() -> None:
     words = generator_words(run_with(CALIBRATION, None))
     assert "json (keep-alive): 3,000 req/s" in words
     assert "json (close): below the lowest rate tried" in words
-    assert "10 ms, 10% of the SLO's p99" in words and "published as ≥" in words
+    assert "within 10 ms (10% of the SLO's p99)" in words and "published as ≥" in words
     html = html_section(run_with(CALIBRATION, [3.0, 180.0]))
     assert html.count("<svg") == 2 and "<td>4,000</td>" in html
     markdown = markdown_section(run_with(CALIBRATION, None))
