@@ -19,13 +19,12 @@ MODE_STYLE = {"keep-alive": "-", "close": "--"}
 
 
 def _ladders(run: Run) -> list[dict[str, Any]]:
-    calibration = getattr(run, "calibration", None) or {}
-    return list(calibration.get("ladders") or [])
+    return list((run.calibration or {}).get("ladders") or [])
 
 
 def generator_words(run: Run) -> str:
     """One paragraph: the clean bound, and each workload's clean ceiling per connection mode."""
-    calibration = getattr(run, "calibration", None)
+    calibration = run.calibration
     ladders = _ladders(run)
     if not calibration or not ladders:
         return "The load generator was not calibrated in this run: its own limits on this machine are unknown."
@@ -48,7 +47,7 @@ def generator_figure(run: Run) -> str | None:
     ladders = _ladders(run)
     if not ladders:
         return None
-    calibration = getattr(run, "calibration", None) or {}
+    calibration = run.calibration or {}
     figure, axes = plt.subplots(figsize=(WIDTH, 3.2))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     workloads = sorted({ladder["workload"] for ladder in ladders})
@@ -100,29 +99,34 @@ GENERATOR_HEADERS = [
 ]
 
 
+def _stalls(run: Run) -> list[tuple[str, dict[str, Any]]]:
+    """(trial id, its stall figures) for every trial the meter watched, in run order."""
+    return [(t.trial_id, t.host_stalls) for t in run.trials if t.host_stalls]
+
+
 def stall_words(run: Run) -> str:
     """How often the host stalled during the trials, against the bound."""
-    measured = [t for t in run.trials if getattr(t, "host_stalls", None)]
+    measured = _stalls(run)
     if not measured:
         return "Host stalls were not measured in this run."
-    bound = measured[0].host_stalls["bound_ms"]  # type: ignore[attr-defined]
-    hit = [t for t in measured if t.host_stalls["max_ms"] >= bound]  # type: ignore[attr-defined]
-    worst = max(measured, key=lambda t: t.host_stalls["max_ms"])  # type: ignore[attr-defined]
+    bound = measured[0][1]["bound_ms"]
+    hit = [trial for trial, stalls in measured if stalls["max_ms"] >= bound]
+    worst_id, worst = max(measured, key=lambda item: item[1]["max_ms"])
     return (
         f"A meter on each core (sleep 1 ms, record the overshoot) watched {len(measured)} trials: {len(hit)} saw a stall "
         f"of {bound:g} ms or more (half the SLO's p99) and were retried or marked invalid; the longest was "
-        f"{worst.host_stalls['max_ms']:.0f} ms, in {worst.trial_id}."  # type: ignore[attr-defined]
+        f"{worst['max_ms']:.0f} ms, in {worst_id}."
     )
 
 
 def stall_figure(run: Run) -> str | None:
     """Each trial's longest stall in run order, with the bound; None when stalls were not measured."""
-    measured = [t for t in run.trials if getattr(t, "host_stalls", None)]
+    measured = _stalls(run)
     if not measured:
         return None
-    bound = measured[0].host_stalls["bound_ms"]  # type: ignore[attr-defined]
+    bound = measured[0][1]["bound_ms"]
+    values = [max(0.1, stalls["max_ms"]) for _, stalls in measured]
     figure, axes = plt.subplots(figsize=(WIDTH, 2.6))
-    values = [max(0.1, t.host_stalls["max_ms"]) for t in measured]  # type: ignore[attr-defined]
     colours = ["#a40000" if v >= bound else "#3366aa" for v in values]
     axes.bar(range(1, len(values) + 1), values, color=colours, width=0.8)
     axes.axhline(bound, color="#a40000", linewidth=1)
