@@ -8,6 +8,7 @@ import math
 import os
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ SCRIPT = ROOT / "loadtests" / "benchmark.js"
 
 
 @pytest.fixture(scope="module")
-def nginx(tmp_path_factory: pytest.TempPathFactory) -> NullTarget:
+def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NullTarget]:
     with NullTarget(tmp_path_factory.mktemp("nginx"), KEEP_ALIVE) as target:
         yield target
 

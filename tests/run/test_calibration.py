@@ -182,7 +182,7 @@ def test_the_cache_holds_until_k6_or_the_script_changes(tmp_path: Path, monkeypa
 
     def run(refresh: bool = False) -> calibration.Calibration:
         return calibrate([("json", KEEP_ALIVE)], 100.0, work_dir=tmp_path / "work", refresh=refresh, rates=(200,),
-                         cache_dir=cache, keep_busy=True, **pinning)  # fmt: skip
+                         cache_dir=cache, keep_busy=True, k6_cores=cores[-1:], service_cores=cores[:1])  # fmt: skip
 
     first = run()
     (ladder,) = first.ladders
