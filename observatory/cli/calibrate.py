@@ -16,14 +16,19 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Run the benchmark script and executor against nginx (a null target that is never the "
         "bottleneck) over a ladder of rates, in keep-alive and connection-close modes, pinned as a run pins k6 and "
         "the services, and print k6's own p50/p99, drops and CPU per rate and its clean ceiling: the highest rate "
-        "at which its p99 stays within 10%% of the SLO's p99 and nothing is dropped. Results are cached per "
-        "machine, k6 version, script, workload and mode; `observatory run` reads the same cache.",
+        "at which its p99 stays within 10% of the SLO's p99 and nothing is dropped. Results are cached per "
+        "machine, k6 version, script, workload and mode (about 15 s per workload and mode when measured); "
+        "`observatory run` reads the same cache and measures what is missing. A ladder measured while k6 waited for "
+        "a CPU a fifth of the time or more (a busy host) is not cached.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     command.add_argument("--workloads", default="json,db,io,cpu", help="workloads, comma-separated")
     command.add_argument("--modes", default="keep-alive,close", help="connection modes: keep-alive, close")
     command.add_argument("--slo-p99-ms", type=float, default=100.0, help="the SLO's p99 the clean bound is a share of")
     command.add_argument("--refresh", action="store_true", help="measure again even when a calibration is cached")
+    command.add_argument(
+        "--keep-busy", action="store_true", help="cache the ladders even when the host was busy while measuring them"
+    )
     command.add_argument("--output", default="results/calibration", help="folder for k6 summaries and logs")
     command.set_defaults(handler=handle)
 
@@ -57,6 +62,7 @@ def handle(args: argparse.Namespace) -> int:
         service_cores=pinning.service,
         work_dir=Path(args.output).resolve(),
         refresh=args.refresh,
+        keep_busy=args.keep_busy,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
     print(table(calibration))
