@@ -234,3 +234,17 @@ def test_the_ladder_climbs_until_unclean_and_steps_down_when_the_first_rate_is(m
     assert walk(5000) == ([500, 1000, 2000], 2000)  # clean to the top: the ceiling is at least the top
     assert walk(100) == ([500, 500, 250, 250, 100], 100)
     assert walk(50) == ([500, 500, 250, 250, 100, 100], 0.0)  # not clean anywhere: no miss is the service's
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["--workloads", "nope"], "unknown workload(s) nope"), (["--modes", "sometimes"], "unknown connection mode(s)")],
+)
+def test_calibrate_refuses_bad_input_in_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from observatory.cli.main import main
+
+    assert main(["calibrate", *argv]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("observatory: error: ") and message in err and err.count("\n") == 1
