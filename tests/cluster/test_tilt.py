@@ -303,3 +303,25 @@ def test_the_readme_names_every_resource_of_the_tilt_ui(result: dict) -> None:
         generic = name.replace("fastapi-uvicorn", "<service>").replace("flask-gunicorn-sync", "<service>")
         generic = generic.replace("django-gunicorn-sync", "<service>")
         assert f"`{generic}`" in readme, name
+
+
+@pytest.mark.parametrize(
+    ("args", "kind"),
+    [
+        (["--load-set", "jobs.enabled=true", "--load-set", "schedule.enabled=false"], "Job"),
+        (["--load-values", "charts/observatory-load/ci/testrun-values.yaml"], "TestRun"),
+        (["--services-values", "charts/observatory-services/ci/all-profiles-values.yaml"], "HorizontalPodAutoscaler"),
+    ],
+    ids=["one-off-job", "testrun", "all-profiles"],
+)
+def test_every_mode_of_the_charts_loads_labelled_and_without_warnings(
+    sandbox: dict, args: list[str], kind: str
+) -> None:
+    data, log = evaluate(sandbox, *args)
+    found = {m["Name"]: m for m in data["Manifests"]}
+    assert "uncategorized" not in found and all(m.get("Labels") for m in found.values())
+    assert not [line for line in log.splitlines() if "WARNING" in line.upper()]
+    for name, manifest in found.items():
+        assert set(manifest.get("ResourceDependencies") or []) <= found.keys(), name
+    holders = [name for name, m in found.items() if any(d["kind"] == kind for d in k8s_yaml(m))]
+    assert holders, f"no resource holds the {kind}"
