@@ -492,3 +492,45 @@ def test_checkov_finds_nothing_beyond_the_written_exceptions(tmp_path: Path) -> 
     for index, line in enumerate(lines):
         if line.strip().startswith("- CKV"):
             assert lines[index - 1].strip().startswith("#"), f"{line.strip()} has no reason in .checkov.yaml"
+
+
+def test_the_largest_scheduled_benchmark_the_chart_allows_still_applies(tmp_path: Path) -> None:
+    """kubectl apply (and Tilt) keep the object in a 256 KiB annotation; beyond 160 steps the chart refuses."""
+    chart = str(ROOT / "charts/observatory-load")
+    rows = [
+        f"  - {{name: {name}-json, service: {service}, framework: {name}, profile: {profile}, workers: 2, "
+        f"workload: json, scenario: constant, rates: [200, 400, 600, 800], duration: 30s, warmup: 1s, maxVus: 500}}"
+        for name, service, profile in [
+            ("fastapi", "fastapi-gunicorn-uvicorn", "gunicorn-uvicorn"),
+            ("flask", "flask-gunicorn-gthread", "gunicorn-gthread"),
+            ("django", "django-gunicorn-gthread", "gunicorn-gthread"),
+            ("django", "django-uvicorn", "uvicorn"),
+        ]
+    ]
+    values = tmp_path / "values.yaml"
+    values.write_text("replicaSweep:\n  replicas: [1, 2, 4, 8, 16]\nbenchmarks:\n" + "\n".join(rows) + "\n")
+    values.write_text(
+        values.read_text().replace("django-json, service: django-uvicorn", "djuv-json, service: django-uvicorn")
+    )
+    done = subprocess.run(
+        [helm(), "template", "observatory-load", chart, "--values", str(values)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    (cron,) = [d for d in yaml.safe_load_all(done.stdout) if d and d["kind"] == "CronJob"]
+    assert len(containers(pod_specs(cron)[0])) == 160
+    assert len(json.dumps(cron, separators=(",", ":"))) < 256 * 1024
+    more = subprocess.run(
+        [
+            helm(),
+            "template",
+            "observatory-load",
+            chart,
+            "--values",
+            str(values),
+            "--set",
+            "replicaSweep.replicas={1,2,4,8,16,32}",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert more.returncode != 0 and "192 steps" in more.stderr

@@ -284,6 +284,10 @@ count is in the testid (r<N>-...) and on the published capacities.
 {{/* The pod spec of a scheduled (or one-off) benchmark: every step in order. */}}
 {{- define "observatory-load.benchmarkPod" -}}
 {{- $steps := include "observatory-load.steps" . | fromYamlArray }}
+{{- /* kubectl apply (and Tilt) keep a copy of the object in an annotation limited to 256 KiB: about 1.5 KB a step */}}
+{{- if gt (len $steps) 160 }}
+{{- fail (printf "the scheduled benchmark has %d steps, more than the 160 one object can hold (kubectl apply's 256 KiB annotation): fewer replica counts, benchmarks or rates per run" (len $steps)) }}
+{{- end }}
 {{- $last := sub (len $steps) 1 }}
 restartPolicy: Never
 {{- if .Values.replicaSweep.enabled }}
