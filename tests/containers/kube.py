@@ -494,7 +494,7 @@ class Release:
     def run_container(self, pod: Pod, spec: dict, mounts: dict[str, tuple[Path, bool]], init: bool) -> Container:
         pod_security = pod.spec.get("securityContext") or {}
         security = {**pod_security, **(spec.get("securityContext") or {})}
-        podman_name = f"{pod.name}-{spec['name']}"[:120]
+        podman_name = f"{self.network}-{pod.name}-{spec['name']}"[:120]  # unique across releases
         container = Container(pod, spec["name"], spec, podman_name)
         image = normalise_image(spec["image"])
         if podman("image", "exists", image, check=False).returncode != 0:
@@ -585,7 +585,7 @@ class Release:
             pod.stop()
         for pod in self.pods:  # init containers left behind
             names = podman(
-                "ps", "-a", "--filter", f"name=^{pod.name}-", "--format", "{{.Names}}", check=False
+                "ps", "-a", "--filter", f"name=^{self.network}-{pod.name}-", "--format", "{{.Names}}", check=False
             ).stdout.split()
             if names:
                 podman("rm", "--force", "--time", "2", *names, check=False)

@@ -4,6 +4,7 @@ summary per rate on the results claim, and `observatory import-k6` and `observat
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from tests.containers.conftest import LOAD_VALUES, Benchmark
-from tests.containers.kube import ROOT
+from tests.containers.kube import ROOT, release, render
 
 
 def observatory(*args: str) -> str:
@@ -45,3 +46,23 @@ def test_import_k6_and_report_read_the_summaries(benchmark: Benchmark, tmp_path:
     )
     observatory("report", str(runs[0].parent))
     assert (runs[0].parent / "report.html").stat().st_size > 1000
+
+
+def test_the_replica_sweeps_kubectl_image_runs_under_its_steps_security_context(tmp_path: Path) -> None:
+    """podman has no API server, so the sweep's kubectl steps (scale, rollout status) cannot do their work here:
+    the CI ladder turns the sweep off, and tests/controlplane runs those steps against a real kube-apiserver.
+    What is checked here: the chart's kubectl image starts under the step's own user, read-only root, dropped
+    capabilities and limits, with `version --client` as its args and only its tmp volume (no service account token)."""
+    docs = render("observatory-load")  # the defaults: the sweep is on
+    cronjob = next(doc for doc in docs if doc["kind"] == "CronJob")
+    spec = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    steps = [c for c in spec.get("initContainers", []) if (c.get("command") or [""])[0] == "kubectl"]
+    assert steps, "the default schedule has no kubectl step"
+    step = {**steps[0], "args": ["version", "--client"]}
+    step["volumeMounts"] = [m for m in step.get("volumeMounts", []) if m["name"] == "tmp"]
+    probe = copy.deepcopy(cronjob)
+    pod_spec = probe["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    pod_spec.update(initContainers=[], containers=[step], volumes=[v for v in spec["volumes"] if v["name"] == "tmp"])
+    with release(docs, tmp_path, "kubectl") as running:
+        pod = running.run_job_pod(probe, timeout=60)
+        assert "Client Version: v1." in pod.containers[0].logs()
