@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from uvicorn.workers import UvicornWorker
 
@@ -10,7 +10,7 @@ from uvicorn.workers import UvicornWorker
 class GuardedUvicornWorker(UvicornWorker):
     """gunicorn's uvicorn worker speaking through GuardedHttpToolsProtocol."""
 
-    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {
+    CONFIG_KWARGS: dict[str, Any] = {  # noqa: RUF012 - uvicorn's own declaration
         "loop": "uvloop",
         "http": "service_common.uvicorn_protocol:GuardedHttpToolsProtocol",
     }
