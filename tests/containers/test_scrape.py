@@ -18,7 +18,7 @@ DASHBOARD = ROOT / "dashboards" / "framework-comparison.json"
 
 def dashboard_queries() -> list[tuple[str, str]]:
     """(panel title, expr) of every target of the dashboard, as Grafana sends them."""
-    found = []
+    found: list[tuple[str, str]] = []
 
     def walk(panels: list[dict]) -> None:
         for panel in panels:
