@@ -5,6 +5,7 @@ against the chart's PostgreSQL, passes a conformance smoke, serves metrics and l
 from __future__ import annotations
 
 import re
+import time
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
@@ -70,10 +71,22 @@ def check_probes(pod: Pod) -> None:
                 raise container.fail(f"{probe.kind} probe", f"never succeeded ({probe.last_error})")
 
 
+def check_traces_arrive(pods: list[Pod]) -> None:
+    """With the collector on, the smoke's spans reach it (batch export: within seconds)."""
+    collectors = [c for pod in pods for c in pod.containers if c.name == "otel-collector"]
+    for collector in collectors:
+        deadline = time.monotonic() + 20
+        while "traces received" not in collector.logs():
+            if time.monotonic() > deadline:
+                raise collector.fail("traces", f"no trace arrived in 20 s:\n{collector.logs()[-400:]}")
+            time.sleep(1)
+
+
 def check_release(pods: list[Pod], contract: dict) -> None:
     for pod in pods:
         if "service" in [c.name for c in pod.containers]:
             check_service(pod, contract)
+    check_traces_arrive(pods)
     for pod in pods:
         check_probes(pod)
         check_logs(pod)
