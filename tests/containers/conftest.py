@@ -114,7 +114,7 @@ def prometheus_config(release: Release, pods: list[Pod], cadvisor_target: str) -
 
 def snake(rule: dict) -> dict:
     """A ServiceMonitor relabeling (camelCase) as Prometheus configuration (snake_case)."""
-    names = {"sourceLabels": "source_labels", "targetLabel": "target_label", "sourceLabels ": "source_labels"}
+    names = {"sourceLabels": "source_labels", "targetLabel": "target_label"}
     return {names.get(k, k.lower()): v for k, v in rule.items()}
 
 

@@ -73,3 +73,40 @@ def test_readiness_follows_the_probe_and_a_failing_liveness_probe_is_a_restart()
     assert not failing.containers[0].ready and not failing.events  # not ready, but not restarted
     dying = run_prober("/broken", "liveness", 0.6)
     assert dying.events and "restart" in dying.events[0]  # 3 failures in a row: the kubelet would restart it
+
+
+def test_scrape_configs_are_what_the_service_monitor_says() -> None:
+    from tests.containers.conftest import prometheus_config
+
+    monitor = {
+        "kind": "ServiceMonitor",
+        "metadata": {"name": "svc-a"},
+        "spec": {
+            "selector": {"matchLabels": {"component": "a"}},
+            "endpoints": [
+                {
+                    "port": "web",
+                    "path": "/stats",
+                    "interval": "7s",
+                    "honorLabels": True,
+                    "relabelings": [{"sourceLabels": ["__meta_kubernetes_pod_name"], "targetLabel": "instance"}],
+                }
+            ],
+        },
+    }
+    service = {
+        "kind": "Service",
+        "metadata": {"name": "svc-a", "labels": {"component": "a"}},
+        "spec": {"selector": {"app": "a"}, "ports": [{"name": "web", "port": 80, "targetPort": "http"}]},
+    }
+    release = type("R", (), {"objects": lambda self, kind: [d for d in (monitor, service) if d["kind"] == kind]})()
+    pod = Pod(release=None, name="a-1", workload="Deployment/a", labels={"app": "a"}, spec={}, ip="10.0.0.9")  # type: ignore[arg-type]
+    pod.containers.append(Container(pod, "service", {"ports": [{"name": "http", "containerPort": 8000}]}, "x"))
+    other = Pod(release=None, name="b-1", workload="Deployment/b", labels={"app": "b"}, spec={}, ip="10.0.0.8")  # type: ignore[arg-type]
+    config = prometheus_config(release, [pod, other], "10.0.0.1:9999")  # type: ignore[arg-type]
+    job = config["scrape_configs"][0]
+    assert job["job_name"] == "serviceMonitor/default/svc-a/0"
+    assert (job["metrics_path"], job["scrape_interval"], job["honor_labels"]) == ("/stats", "7s", True)
+    assert [g["targets"] for g in job["static_configs"]] == [["10.0.0.9:8000"]]  # port name -> targetPort -> container
+    assert job["relabel_configs"][-1] == {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "instance"}
+    assert {"target_label": "endpoint", "replacement": "web"} in job["relabel_configs"]
