@@ -90,11 +90,15 @@ def fleet(postgres: LocalPostgres, tmp_path_factory: pytest.TempPathFactory) -> 
         if p.needs_database
     }
 
+    # made here, not in the threads: pytest creates its base folder on first use, and two threads racing to do
+    # that get different ones
+    data_dirs = {_key(p): tmp_path_factory.mktemp(f"hostile-{p.framework}-{p.name}") for p in profiles}
+
     def start(profile: Profile) -> ServiceProcess:
         env = {"REQUEST_READ_TIMEOUT": str(READ_TIMEOUT)}
         if _key(profile) in databases:
             env["DATABASE_URL"] = databases[_key(profile)]
-        data_dir = tmp_path_factory.mktemp(f"hostile-{profile.framework}-{profile.name}")
+        data_dir = data_dirs[_key(profile)]
         service = ServiceProcess(profile, data_dir, workers=WORKERS, instrumentation="metrics", env=env)
         service.start()
         try:
