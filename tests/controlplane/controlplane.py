@@ -39,10 +39,13 @@ STAGE_FILES = (
 )
 STORAGE_CLASS = "volume/fast/storage-class.yaml"
 
-# kind's nodes report the host's cores and memory. A 16-core, 64 GiB workstation is what the charts' requests are
-# sized for (every profile of ci/all-profiles-values.yaml asks for 9.25 cores on the services node).
-NODE_CAPACITY = {"cpu": "16", "memory": "64Gi", "pods": "110", "ephemeral-storage": "100Gi"}
+# kind's nodes report the host's cores and memory. The tests install every values file side by side, each release on
+# the same services or load node, so the nodes get room for all of them at once (ci/all-profiles-values.yaml alone
+# asks for over 9 cores on the services node; a kind cluster needs a host that size for it).
+NODE_CAPACITY = {"cpu": "64", "memory": "256Gi", "pods": "250", "ephemeral-storage": "500Gi"}
 KWOK_ANNOTATION = "kwok.x-k8s.io/node"
+# The node label the charts place their pods by (kind-config.yaml sets it on the workers).
+ROLE_LABEL = "observatory.dev/role"
 
 
 class ControlPlaneError(Exception):
@@ -95,6 +98,16 @@ def kind_nodes(config: Path = KIND_CONFIG) -> list[KindNode]:
         labels.update({k: str(v) for k, v in (node.get("labels") or {}).items()})
         nodes.append(KindNode(name, role, labels, taints))
     return nodes
+
+
+def misplaced(pods: list[dict], nodes: list[KindNode], role: str) -> list[str]:
+    """The pods that are not on a node kind-config.yaml labels with `role` (unscheduled pods included)."""
+    wanted = {n.name for n in nodes if n.labels.get(ROLE_LABEL) == role}
+    return [
+        f"{p['metadata']['name']} on {p['spec'].get('nodeName')}"
+        for p in pods
+        if p["spec"].get("nodeName") not in wanted
+    ]
 
 
 def _openssl(*args: str, cwd: Path) -> None:
