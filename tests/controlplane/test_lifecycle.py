@@ -1,0 +1,54 @@
+"""No process of the control plane outlives its owner: not after Ctrl-C (the `with` block stops them), not after the
+test process is killed outright (each child gets SIGKILL with its parent, PR_SET_PDEATHSIG)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.controlplane.controlplane import ROOT, missing_binaries
+
+CHILD = """
+import sys, time
+from pathlib import Path
+from tests.controlplane.controlplane import ControlPlane
+with ControlPlane(Path(sys.argv[1])) as cp:
+    print(" ".join(map(str, cp.pids())), flush=True)
+    time.sleep(600)
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is dead, only not yet reaped by its parent
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
+def test_no_process_survives_its_owner(tmp_path: Path, how: signal.Signals) -> None:
+    assert not missing_binaries(), "run `make controlplane`"
+    owner = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        line = owner.stdout.readline()
+        pids = [int(p) for p in line.split()]
+        assert len(pids) == 5, f"the control plane did not start: {line!r}"
+        assert all(alive(pid) for pid in pids)
+        owner.send_signal(how)
+        owner.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [pid for pid in pids if alive(pid)] == []
+    finally:
+        owner.kill()
+        owner.wait()
