@@ -35,10 +35,6 @@ for arg in "$@"; do
 done
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-command -v go >/dev/null 2>&1 || {
-  echo "build-controlplane: go is needed to build the control plane (install Go >= 1.24, e.g. apt-get install golang)" >&2
-  exit 1
-}
 
 pin() {  # the value of NAME in tools/versions.mk (the environment wins, so `make` can pass it)
   local name="$1" value="${!1:-}"
@@ -63,7 +59,11 @@ build="nice -n 10"
 
 # go's checksum database is consulted when it can be reached; if it cannot, the module proxy alone is used.
 sumdb_checked=0
-check_sumdb() {
+check_sumdb() {  # called before anything is built: go must be there, and the checksum database is probed once
+  command -v go >/dev/null 2>&1 || {
+    echo "build-controlplane: go is needed to build the control plane (install Go >= 1.24, e.g. apt-get install golang)" >&2
+    exit 1
+  }
   [ $sumdb_checked = 0 ] || return 0
   sumdb_checked=1
   if [ "$(go env GOSUMDB)" != off ] && [ -z "${GONOSUMDB:-}" ]; then

@@ -12,7 +12,14 @@ import pytest
 import yaml
 
 from observatory import tools
-from tests.controlplane.controlplane import BIN, ROOT, ControlPlane, ControlPlaneError, missing_binaries
+from tests.controlplane.controlplane import (
+    BIN,
+    ROOT,
+    ControlPlane,
+    ControlPlaneError,
+    missing_binaries,
+    missing_message,
+)
 
 CRDS = ROOT / ".tools" / "share" / "crds"
 SERVICEMONITOR_CRD = CRDS / "monitoring.coreos.com_servicemonitors.yaml"
@@ -33,7 +40,7 @@ def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlP
     labelled and tainted as kind-config.yaml's; every process is stopped when the session ends, however it ends."""
     missing = missing_binaries()
     if missing:
-        pytest.fail(f"{', '.join(missing)} missing from .tools/bin: run `make controlplane` (or make setup)")
+        pytest.fail(missing_message(missing))
     missing_crds = [p.name for p in (SERVICEMONITOR_CRD, TESTRUN_CRD) if not p.is_file()]
     if missing_crds:
         pytest.fail(f"{', '.join(missing_crds)} missing from .tools/share/crds: run `make controlplane`")

@@ -52,8 +52,13 @@ class ControlPlaneError(Exception):
     """The control plane could not be started; the message says which component and why."""
 
 
-def missing_binaries() -> list[str]:
-    return [name for name in BINARIES if not (BIN / name).is_file()]
+def missing_binaries(bin_dir: Path = BIN) -> list[str]:
+    return [name for name in BINARIES if not (bin_dir / name).is_file()]
+
+
+def missing_message(missing: list[str]) -> str:
+    """What a test says when the control plane was not built: it fails (the setup builds it), it does not skip."""
+    return f"{', '.join(missing)} missing from .tools/bin: run `make controlplane` (part of make setup)"
 
 
 def free_port() -> int:
@@ -194,9 +199,9 @@ class ControlPlane:
         self.stop()
 
     def start(self) -> None:
-        missing = missing_binaries()
+        missing = missing_binaries(BIN)
         if missing:
-            raise ControlPlaneError(f"{', '.join(missing)} missing from .tools/bin: run `make controlplane`")
+            raise ControlPlaneError(missing_message(missing))
         pki = self.workdir / "pki"
         make_pki(pki)
         etcd_port, etcd_peer, api_port = free_port(), free_port(), free_port()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.controlplane.controlplane import ROOT, missing_binaries
+from tests.controlplane.controlplane import BINARIES, ROOT, ControlPlane, ControlPlaneError, missing_binaries
 
 CHILD = """
 import sys, time
@@ -52,3 +52,13 @@ def test_no_process_survives_its_owner(tmp_path: Path, how: signal.Signals) -> N
     finally:
         owner.kill()
         owner.wait()
+
+
+def test_a_missing_binary_fails_with_the_command_that_builds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seeded fault: an empty .tools/bin. The control plane refuses to start and names `make controlplane`."""
+    assert missing_binaries(tmp_path) == list(BINARIES)
+    monkeypatch.setattr("tests.controlplane.controlplane.BIN", tmp_path)
+    with pytest.raises(ControlPlaneError, match=r"etcd, kube-apiserver.*run `make controlplane`"):
+        ControlPlane(tmp_path / "work").__enter__()
