@@ -1,4 +1,4 @@
-"""The services chart's defaults running in podman for the whole session, and a Prometheus scraping them as the
+"""The services chart's defaults running in podman while this folder's tests run, and a Prometheus scraping them as the
 cluster's would (from the ServiceMonitors), shared by the pod, benchmark and scraping tests."""
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def snake(rule: dict) -> dict:
     return {names.get(k, k.lower()): v for k, v in rule.items()}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped once this folder's tests are done
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """The services chart's defaults running in podman, scraped by a Prometheus on the network's gateway (where the
     load chart's remote-write host resolves), with a cAdvisor stand-in for the kubelet's container metrics."""
@@ -176,7 +176,7 @@ class Benchmark:
     finished: float
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped once this folder's tests are done
 def benchmark(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Benchmark]:
     """The load chart's CronJob pod (load-ci-values.yaml) run once against the session's services."""
     docs = render("observatory-load", LOAD_VALUES)

@@ -511,6 +511,7 @@ class Release:
             self.network,
             "--hostname",
             pod.name,
+            "--no-healthcheck",  # Kubernetes ignores an image's HEALTHCHECK: only the pod's probes count
         ]
         args += [
             "--ulimit",
