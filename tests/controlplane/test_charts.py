@@ -199,6 +199,27 @@ def test_upgrade_with_the_same_values_changes_nothing(
     assert changed == {}
 
 
+def test_upgrade_check_sees_a_change(installs: dict[str, Installed], control_plane: ControlPlane, helm: str) -> None:
+    """Seeded fault: an upgrade that does change a value shows up in the snapshot (a new Deployment generation)."""
+    case = next(c for c in CASES if c.id == "observatory-services:defaults")
+    ns = installs[case.id].namespace
+    before = snapshot(control_plane, ns)
+    done = control_plane.run(
+        helm, "upgrade", case.release, str(case.chart), "--namespace", ns, "--reuse-values",
+        "--set", "services.fastapi-uvicorn.workers=3", "--wait", "--timeout", HELM_TIMEOUT, timeout=200,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    after = snapshot(control_plane, ns)
+    assert (
+        before["Deployment/observatory-services-fastapi-uvicorn"]
+        != after["Deployment/observatory-services-fastapi-uvicorn"]
+    )
+    assert (
+        before["Deployment/observatory-services-flask-gunicorn-sync"]
+        == after["Deployment/observatory-services-flask-gunicorn-sync"]
+    )
+
+
 def kept_by_design(objects: list[dict], release: str) -> set[tuple[str, str]]:
     """What outlives `helm uninstall`: objects annotated helm.sh/resource-policy: keep, and the PVCs of
     StatefulSet volumeClaimTemplates (Kubernetes keeps them unless the StatefulSet's retention policy deletes them)."""
