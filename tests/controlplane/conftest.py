@@ -55,9 +55,9 @@ def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlP
 def restricted_namespace(cp: ControlPlane, name: str) -> str:
     """A namespace where Pod Security admission enforces (and warns about, and audits) the restricted profile."""
     cp.kubectl("create", "namespace", name)
-    labels = [f"pod-security.kubernetes.io/{mode}={value}" for mode in ("enforce", "warn", "audit")
-              for value in ("restricted",)]  # fmt: skip
-    labels += [f"pod-security.kubernetes.io/{mode}-version=latest" for mode in ("enforce", "warn", "audit")]
+    labels = []
+    for mode in ("enforce", "warn", "audit"):
+        labels += [f"pod-security.kubernetes.io/{mode}=restricted", f"pod-security.kubernetes.io/{mode}-version=latest"]
     cp.kubectl("label", "namespace", name, *labels)
     return name
 
