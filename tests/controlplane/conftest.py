@@ -1,4 +1,5 @@
-"""One real control plane per session (tests/controlplane/controlplane.py) and the CRDs the charts need on it."""
+"""One real control plane for this folder (tests/controlplane/controlplane.py), stopped after its last test so the rest
+of the suite has the memory back, and the CRDs the charts need on it."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def helm() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
     """etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok on loopback, with kwok nodes named,
     labelled and tainted as kind-config.yaml's; every process is stopped when the session ends, however it ends."""
@@ -80,13 +81,13 @@ class ApplyOrder:
     rendered_servicemonitors: int
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def apply_order(control_plane: ControlPlane, helm: str) -> ApplyOrder:
     """Tilt's order, and the wrong one, on a fresh API server: the services chart rendered as Tilt renders it is
     applied first without the monitoring CRDs (what happens if the ServiceMonitors did not wait for
     kube-prometheus-stack), then the CRDs are installed (kube-prometheus-stack installs them first in Tilt; here
     they come from the operators' module sources) and the same objects are applied again. The CRDs stay installed
-    for the rest of the session."""
+    for the rest of the folder."""
     cp = control_plane
     assert not cp.kubectl_ok("get", "crd", crd_name(SERVICEMONITOR_CRD)), "the CRDs must not be installed yet"
     ns = restricted_namespace(cp, "tilt-order")
@@ -115,7 +116,7 @@ def install_crds(cp: ControlPlane) -> None:
     cp.kubectl("wait", "--for=condition=Established", "--timeout=60s", *names)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def crds(apply_order: ApplyOrder) -> None:
     """The ServiceMonitor and TestRun CRDs, installed (after the apply-order experiment, which installs them)."""
 
@@ -137,7 +138,7 @@ class ScheduledRelease:
     returncode: int
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def scheduled_releases(control_plane: ControlPlane, helm: str, crds: None) -> dict[str, ScheduledRelease]:
     """observatory-load installed with its CronJob firing every minute, and its pods held Pending by a node selector
     no node matches, so the first scheduled Job stays active as a long benchmark does: "forbid" as the chart
