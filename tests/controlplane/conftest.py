@@ -38,7 +38,7 @@ def helm() -> str:
 @pytest.fixture(scope="package")
 def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
     """etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok on loopback, with kwok nodes named,
-    labelled and tainted as kind-config.yaml's; every process is stopped when the session ends, however it ends."""
+    labelled and tainted as kind-config.yaml's; every process is stopped after the folder's last test, however it ends."""
     missing = missing_binaries()
     if missing:
         pytest.fail(missing_message(missing))
