@@ -11,9 +11,10 @@ from observatory.judging.slo import Slo
 from observatory.results import Trial
 
 GENERATOR = "load generator"  # reasons starting with it mean the service's capacity is at least the rate sustained
-# k6's threads waiting for a CPU this many seconds per second (a fifth of the time) means it was starved: another
-# process on its core or a CPU quota, not its own load, decided when requests went out.
-STARVED_WAIT = 0.2
+# k6's threads waiting for a CPU this many seconds per second (half the time, summed over its threads) means it was
+# starved. Measured on a quiet 2-core host, where Prometheus and the harness share k6's core by design: 0.2-0.4 in
+# constant-rate trials that k6 sent cleanly, so a fifth of the time (the first bound) invalidated nearly every trial.
+STARVED_WAIT = 0.5
 
 
 def _missed(trial: Trial, slo: Slo) -> bool:
@@ -34,9 +35,13 @@ def above_ceiling(trial: Trial, slo: Slo) -> str | None:
 
 
 def starved(trial: Trial, slo: Slo) -> str | None:
-    """k6's threads waited for a CPU a fifth of the time or more while the load ran."""
+    """A miss while k6's threads waited for a CPU half the time or more: the miss may be the generator's.
+
+    A pass stands: a starved generator only sends late or not at all, which can make a service look slower, never
+    faster (the same reasoning as `above_ceiling`).
+    """
     wait = getattr(trial, "k6_cpu_wait", None)
-    if wait is None or wait < STARVED_WAIT:
+    if wait is None or wait < STARVED_WAIT or not _missed(trial, slo):
         return None
     return f"{GENERATOR} starved: k6's threads waited for a CPU {wait:.0%} of the time (another process on its cores)"
 

@@ -134,7 +134,7 @@ class Ladder:
     def host_busy(self) -> str | None:
         """Why this ladder measured a busy host rather than k6 (then it is used once, never cached), or None.
 
-        k6's threads waiting for a CPU a fifth of the time or more (judging/generator.STARVED_WAIT) means other
+        k6's threads waiting for a CPU half the time or more (judging/generator.STARVED_WAIT) means other
         work shared its core: the ceiling found is that moment's, not the machine's.
         """
         waits = sorted(p.cpu_wait for p in self.points if p.cpu_wait is not None)

@@ -14,7 +14,7 @@ from tests.judging import test_trial as cases
 PINNED: list[tuple[ModuleType, str, float, tuple[float, ...]]] = [
     (trial, "SATURATED_K6_UTILISATION", 0.9, (0.85, 0.95)),
     (host, "STALL_SHARE_OF_SLO", 0.5, (0.45, 0.55)),
-    (generator, "STARVED_WAIT", 0.2, (0.15, 0.25)),
+    (generator, "STARVED_WAIT", 0.5, (0.45, 0.55)),
     (trial, "INVALID_RETRIES", 1, (0, 2)),
     (trial, "STALL_RETRIES", 2, (1, 3)),
     (capacity, "TARGET_RESOLUTION", 0.05, (0.02, 0.1)),

@@ -105,9 +105,10 @@ def test_a_miss_below_the_ceiling_stays_the_services() -> None:
     assert passed_above.valid and passed_above.slo_met  # a pass is a pass: k6's latency only adds
 
 
-@pytest.mark.parametrize(("wait", "flagged"), [(None, False), (0.05, False), (0.19, False), (0.2, True), (0.9, True)])
-def test_a_generator_waiting_for_a_cpu_is_starved(wait: float | None, flagged: bool) -> None:
-    judged = judge(trial(1000, 5.0, k6_cpu_wait=wait), Slo(), GENERATOR_GUARDS)
+@pytest.mark.parametrize(("wait", "flagged"), [(None, False), (0.05, False), (0.49, False), (0.5, True), (0.9, True)])
+def test_a_miss_while_the_generator_waited_for_a_cpu_is_starved(wait: float | None, flagged: bool) -> None:
+    assert judge(trial(1000, 5.0, k6_cpu_wait=wait), Slo(), GENERATOR_GUARDS).valid  # a pass stands
+    judged = judge(trial(1000, 250.0, k6_cpu_wait=wait), Slo(), GENERATOR_GUARDS)
     assert judged.valid is not flagged
     if flagged:
         assert judged.invalid_reasons[0].startswith("load generator starved: k6's threads waited for a CPU")
@@ -118,9 +119,9 @@ def test_a_ladder_measured_on_a_busy_host_is_not_a_calibration() -> None:
         points = [Point(500 * (i + 1), 1000, 0.2, 2.0, 0, 0, 0.2, w, 1.0) for i, w in enumerate(waits)]
         return calibration.Ladder("json", KEEP_ALIVE, {"clean_p99_ms": 10.0}, "now", points)
 
-    assert ladder(0.01, 0.05, 0.6).host_busy is None  # one busy rate: the median is calm
-    assert ladder(0.3, 0.25, 0.01).host_busy == (
-        "k6 waited for a CPU 25% of the time (median over rates): the host was busy"
+    assert ladder(0.01, 0.05, 0.9).host_busy is None  # one busy rate: the median is calm
+    assert ladder(0.7, 0.55, 0.01).host_busy == (
+        "k6 waited for a CPU 55% of the time (median over rates): the host was busy"
     )
 
 
@@ -141,26 +142,33 @@ while time.monotonic() < end:
 
 
 def test_a_generator_starved_of_cpu_is_flagged_and_its_capacity_published_as_at_least(tmp_path: Path) -> None:
-    """Real k6 against nginx while a busy loop at the highest priority shares k6's core: k6 waits for the CPU."""
+    """Real k6 against nginx at 3,000 req/s while a busy loop at the highest priority shares k6's core.
+
+    Without the hog this rate is clean for k6 here (p99 under 4 ms, nothing dropped); with it k6 cannot start its
+    iterations on time. Whichever generator guard sees it (drops while responses were fast, a starved miss, k6's CPU),
+    the trial decides nothing about the service and the capacity below it is published as ≥, by the load generator.
+    """
     cores = sorted(os.sched_getaffinity(0))
     k6_core = cores[-1]
     with NullTarget(tmp_path / "nginx", KEEP_ALIVE, cores=cores[:1]) as target:
         settings = K6Settings(target.url, "json", "constant", "starved", "starved", "null", "nginx", duration_s=3.0,
-                              rate=300, pre_vus=70, max_vus=70, warmup_s=1.0)  # fmt: skip
+                              rate=3000, pre_vus=300, max_vus=300, warmup_s=1.0)  # fmt: skip
         hog = subprocess.Popen([sys.executable, "-c", HOG, str(k6_core), "6"], stderr=subprocess.PIPE, text=True)
         try:
             outcome = run_k6(settings, tmp_path / "summary.json", tmp_path / "k6.log", cores=[k6_core])
         finally:
             hog.kill()
             hog.wait()
-    assert outcome.load_cpu_wait is not None and outcome.load_cpu_wait >= 0.2, outcome.load_cpu_wait
     p99 = outcome.metric("http_req_duration", "p(99)") / 1000
-    trials = [trial(150, 2.0), trial(300, p99 * 1000, k6_cpu_wait=outcome.load_cpu_wait)]
+    drops = int(outcome.metric("dropped_iterations", "count", default=0))
+    starved_trial = trial(3000, p99, k6_cpu_wait=outcome.load_cpu_wait, dropped_iterations=drops)
+    trials = [trial(1500, 2.0), starved_trial]
     for t in trials:
         judge(t, Slo(), GENERATOR_GUARDS)
-    assert not trials[1].valid and "load generator starved" in trials[1].invalid_reasons[0]
+    assert not starved_trial.valid, (p99, drops, outcome.load_cpu_wait)
+    assert starved_trial.invalid_reasons[0].startswith("load generator"), starved_trial.invalid_reasons
     (capacity,) = from_trials(trials)
-    assert capacity.median == 150 and capacity.lower_bound and capacity.lower_bound_reason == "load generator"
+    assert capacity.median == 1500 and capacity.lower_bound and capacity.lower_bound_reason == "load generator"
 
 
 def fake_k6_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
