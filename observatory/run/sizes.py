@@ -37,7 +37,7 @@ SIZES = {
         RunSize(
             "tiny", 1, 2, 8, 2, 1, (), 0, "seconds per workload; for tests and smoke checks (p99s on few samples)", 0
         ),
-        RunSize("quick", 1, 2, 16, 2, 8, (), 0, "the default: 5 % resolution, confirmed; about 10 minutes"),
+        RunSize("quick", 1, 2, 16, 2, 8, (), 0, "the default: 5 % resolution, confirmed; about 11 minutes on 2 cores"),
         RunSize("standard", 3, 5, 32, 10, 6, (1, 8, 32, 128), 5, "about 10 minutes per framework"),
         RunSize("large", 5, 10, 64, 30, 8, (1, 4, 16, 64, 256), 15, "publication quality; an hour or more"),
     )
