@@ -29,6 +29,9 @@ GO_RUNTIME = {
     "GOGC": os.environ.get("GOGC", "off"),
     "GOMEMLIMIT": os.environ.get("GOMEMLIMIT", "4GiB"),
 }
+# k6's REST API listens on 127.0.0.1:6565 by default: a second k6 at the same time (another run, the calibration
+# beside a test) cannot bind it and logs an error. The harness never uses that API, so each k6 takes any free port.
+OWN_API_PORT = ("--address", "127.0.0.1:0")
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ def run_k6(
     summary_path.parent.mkdir(parents=True, exist_ok=True)
     summary_path.unlink(missing_ok=True)
     env = {**os.environ, **GO_RUNTIME, **settings.env(summary_path), "K6_NO_USAGE_REPORT": "true"}
-    argv = [k6, "run", "--quiet", "--no-color"]
+    argv = [k6, "run", "--quiet", "--no-color", *OWN_API_PORT]
     if remote_write_url:
         argv += ["-o", "experimental-prometheus-rw"]
         env.update(
@@ -265,6 +268,7 @@ def publish_capacity(rows: list[dict[str, object]], run_id: str, remote_write_ur
         "run",
         "--quiet",
         "--no-color",
+        *OWN_API_PORT,
         "-o",
         "experimental-prometheus-rw",
         str(PUBLISH_SCRIPT),
