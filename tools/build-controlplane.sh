@@ -79,6 +79,13 @@ check_sumdb() {  # called before anything is built: go must be there, and the ch
 start_all=$SECONDS
 built=0
 elapsed() { printf '%dm%02ds' $(( ($SECONDS - $1) / 60 )) $(( ($SECONDS - $1) % 60 )); }
+# The folder of MODULE@VERSION in Go's module cache (downloaded through the proxy if needed), or one error line.
+module_dir() {
+  local dir
+  dir="$(go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$dir" ] || { echo "build-controlplane: could not download $1" >&2; return 1; }
+  echo "$dir"
+}
 
 # --- etcd: `go install go.etcd.io/etcd/v3` is refused (its go.mod has replace directives), a wrapper is not.
 if [ $force = 1 ] || [ ! -e "$bin/.etcd-$ETCD_VERSION" ] || [ ! -x "$bin/etcd" ]; then
@@ -114,8 +121,7 @@ if [ $force = 1 ] || [ ! -e "$bin/.kubernetes-$KUBERNETES_VERSION" ] || [ ! -x "
   t=$SECONDS; check_sumdb
   echo "build-controlplane: building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $KUBERNETES_VERSION ..."
   staging_version="v0.${KUBERNETES_VERSION#v1.}"
-  moddir="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [ -d "$moddir" ] || { echo "build-controlplane: could not download k8s.io/kubernetes@$KUBERNETES_VERSION" >&2; exit 1; }
+  moddir="$(module_dir "k8s.io/kubernetes@$KUBERNETES_VERSION")"
   tree="$src/kubernetes-$KUBERNETES_VERSION"
   [ ! -d "$tree" ] || chmod -R u+w "$tree"
   rm -rf "$tree"; cp -r "$moddir" "$tree"; chmod -R u+w "$tree"
@@ -123,8 +129,7 @@ if [ $force = 1 ] || [ ! -e "$bin/.kubernetes-$KUBERNETES_VERSION" ] || [ ! -x "
   for m in $(sed -n 's#^[[:space:]]*\(k8s.io/[^ ]*\) => ./staging/src/.*#\1#p' "$tree/go.mod"); do
     name="${m#k8s.io/}"
     case "$name" in sample-cli-plugin|sample-controller) continue ;; esac  # refused by the proxy, not needed
-    d="$(go mod download -json "$m@$staging_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-    [ -d "$d" ] || { echo "build-controlplane: could not download $m@$staging_version" >&2; exit 1; }
+    d="$(module_dir "$m@$staging_version")"
     mkdir -p "$tree/staging/src/k8s.io"; rm -rf "$tree/staging/src/k8s.io/$name"
     cp -r "$d" "$tree/staging/src/k8s.io/$name"; chmod -R u+w "$tree/staging/src/k8s.io/$name"
   done
@@ -147,7 +152,7 @@ if [ $force = 1 ] || [ ! -e "$bin/.kwok-$KWOK_VERSION" ] || [ ! -x "$bin/kwok" ]
   t=$SECONDS; check_sumdb
   echo "build-controlplane: building kwok $KWOK_VERSION ..."
   GOBIN="$bin" $build go install "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
-  d="$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  d="$(module_dir "sigs.k8s.io/kwok@$KWOK_VERSION")"
   rm -rf "$share/kwok"; mkdir -p "$share/kwok"
   cp -r "$d/kustomize/stage" "$share/kwok/stages"; chmod -R u+w "$share/kwok"
   rm -f "$bin"/.kwok-*; touch "$bin/.kwok-$KWOK_VERSION"
@@ -161,11 +166,9 @@ crds="prometheus-operator-$PROMETHEUS_OPERATOR_VERSION-k6-operator-$K6_OPERATOR_
 if [ $force = 1 ] || [ ! -e "$share/crds/.$crds" ]; then
   check_sumdb
   rm -rf "$share/crds"; mkdir -p "$share/crds"
-  d="$(go mod download -json "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [ -d "$d" ] || { echo "build-controlplane: could not download prometheus-operator $PROMETHEUS_OPERATOR_VERSION" >&2; exit 1; }
+  d="$(module_dir "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION")"
   cp "$d/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" "$share/crds/"
-  d="$(go mod download -json "github.com/grafana/k6-operator@$K6_OPERATOR_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [ -d "$d" ] || { echo "build-controlplane: could not download k6-operator $K6_OPERATOR_VERSION" >&2; exit 1; }
+  d="$(module_dir "github.com/grafana/k6-operator@$K6_OPERATOR_VERSION")"
   cp "$d/config/crd/bases/k6.io_testruns.yaml" "$share/crds/"
   chmod u+w "$share/crds"/*; touch "$share/crds/.$crds"
   echo "build-controlplane: CRDs of prometheus-operator $PROMETHEUS_OPERATOR_VERSION and k6-operator $K6_OPERATOR_VERSION copied"
