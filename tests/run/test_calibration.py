@@ -132,18 +132,25 @@ def test_connection_modes_follow_the_server() -> None:
     assert connection_mode("uvicorn", None) == KEEP_ALIVE
 
 
+# A real-time busy loop on k6's core that holds it 9 ms of every 10 ms. Real-time priority beats every
+# normal task whatever its nice value or session (with autogroups, a nice -20 hog in another session only
+# halves k6's share, which a fast CPU absorbs at this rate: that is how CI once saw a clean trial). k6 keeps
+# about a tenth of its core, and the loop ends by itself.
 HOG = """
 import os, sys, time
 os.sched_setaffinity(0, {int(sys.argv[1])})
-os.nice(-20)
+os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(50))
 end = time.monotonic() + float(sys.argv[2])
-while time.monotonic() < end:
-    pass
+while (now := time.monotonic()) < end:
+    busy_until = now + 0.009
+    while time.monotonic() < busy_until:
+        pass
+    time.sleep(0.001)
 """
 
 
 def test_a_generator_starved_of_cpu_is_flagged_and_its_capacity_published_as_at_least(tmp_path: Path) -> None:
-    """Real k6 against nginx at 3,000 req/s while a busy loop at the highest priority shares k6's core.
+    """Real k6 against nginx at 3,000 req/s while a real-time busy loop takes nine tenths of k6's core.
 
     Without the hog this rate is clean for k6 here (p99 under 4 ms, nothing dropped); with it k6 cannot start its
     iterations on time. Whichever generator guard sees it (drops while responses were fast, a starved miss, k6's CPU),
@@ -154,19 +161,21 @@ def test_a_generator_starved_of_cpu_is_flagged_and_its_capacity_published_as_at_
     with NullTarget(tmp_path / "nginx", KEEP_ALIVE, cores=cores[:1]) as target:
         settings = K6Settings(target.url, "json", "constant", "starved", "starved", "null", "nginx", duration_s=3.0,
                               rate=3000, pre_vus=300, max_vus=300, warmup_s=1.0)  # fmt: skip
-        hog = subprocess.Popen([sys.executable, "-c", HOG, str(k6_core), "6"], stderr=subprocess.PIPE, text=True)
+        hog = subprocess.Popen([sys.executable, "-c", HOG, str(k6_core), "20"], stderr=subprocess.PIPE, text=True)
         try:
             outcome = run_k6(settings, tmp_path / "summary.json", tmp_path / "k6.log", cores=[k6_core])
+            hog_ran_throughout = hog.poll() is None
         finally:
             hog.kill()
-            hog.wait()
-    p99 = outcome.metric("http_req_duration", "p(99)") / 1000
+            _, hog_errors = hog.communicate()
+    assert hog_ran_throughout, f"the hog ended before k6 did: {hog_errors}"
+    p99_ms = outcome.metric("http_req_duration", "p(99)")
     drops = int(outcome.metric("dropped_iterations", "count", default=0))
-    starved_trial = trial(3000, p99, k6_cpu_wait=outcome.load_cpu_wait, dropped_iterations=drops)
+    starved_trial = trial(3000, p99_ms, k6_cpu_wait=outcome.load_cpu_wait, dropped_iterations=drops)
     trials = [trial(1500, 2.0), starved_trial]
     for t in trials:
         judge(t, Slo(), GENERATOR_GUARDS)
-    assert not starved_trial.valid, (p99, drops, outcome.load_cpu_wait)
+    assert not starved_trial.valid, (p99_ms, drops, outcome.load_cpu_wait)
     assert starved_trial.invalid_reasons[0].startswith("load generator"), starved_trial.invalid_reasons
     (capacity,) = from_trials(trials)
     assert capacity.median == 1500 and capacity.lower_bound and capacity.lower_bound_reason == "load generator"
