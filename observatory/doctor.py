@@ -70,6 +70,11 @@ def run_checks(ports: tuple[int, ...] = (9090, 8000)) -> list[Check]:
         _tool("nginx", purpose="; the load generator's null target: a run calibrates k6 against it"),
         _tool("promtool", required=False, purpose="; used by the tests to check rules and queries"),
         _tool("helm", required=False, purpose="; needed only for the cluster mode and its tests"),
+        _tool("tilt", required=False, purpose="; tests/cluster evaluates the Tiltfile with it"),
+        _tool("kube-apiserver", required=False, purpose="; tests/controlplane runs the charts on it"),
+        _tool("kwok", required=False, purpose="; tests/controlplane's simulated nodes"),
+        _tool("podman", required=False, purpose="; tests/containers runs the images with it"),
+        _tool("actionlint", required=False, purpose="; tests/cluster checks the workflows with it"),
         _cores(),
         _ports(ports),
     ]

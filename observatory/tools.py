@@ -32,6 +32,13 @@ TOOLS = {
     "helm": Tool("helm", ("version", "--short"), "make setup (go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION)"),
     "taskset": Tool("taskset", ("--version",), "apt-get install util-linux"),
     "nginx": Tool("nginx", ("-v",), "apt-get install nginx (or make setup)"),
+    "tilt": Tool("tilt", ("version",), "make tilt (built from its Go module source into .tools/bin)"),
+    "actionlint": Tool("actionlint", ("-version",), "make actionlint (go install into .tools/bin)"),
+    "kube-apiserver": Tool(
+        "kube-apiserver", ("--version",), "make controlplane (built from the Go module source into .tools/bin)"
+    ),
+    "kwok": Tool("kwok", ("--version",), "make controlplane (go install into .tools/bin)"),
+    "podman": Tool("podman", ("--version",), "apt-get install podman runc (or make setup)"),
 }
 
 

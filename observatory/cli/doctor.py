@@ -9,9 +9,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add the `doctor` command."""
     command = commands.add_parser(
         "doctor",
-        help="check k6, Prometheus, ports and cores; say what to fix",
+        help="check k6, Prometheus, ports, cores and the tools the tests use; say what to fix",
         description="Check that k6, Prometheus, taskset and the Python packages are installed, that loopback ports "
-        "are free and that there are at least 2 cores. Exits 1 when something required is missing.",
+        "are free and that there are at least 2 cores; also reports helm, Tilt, the control plane, podman and actionlint, "
+        "which only the cluster mode and the tests need. Exits 1 when something required is missing.",
     )
     command.set_defaults(handler=handle)
 
