@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Response, abort, current_app, jsonify, make_response, render_template, request
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import Row, bindparam, insert, select, text, update
 
 from flask_service.database import engine, fortune, users_table, world
 from flask_service.validation import new_user_errors
@@ -40,7 +40,7 @@ def _error(status: int, message: str, fields: dict[str, list[str]] | None = None
     return jsonify(errors.error_body(message, fields)), status
 
 
-def _world_row(row: tuple[int, int]) -> dict[str, int]:
+def _world_row(row: Row[tuple[int, int]] | tuple[int, int]) -> dict[str, int]:
     return {"id": row[0], "randomNumber": row[1]}
 
 
@@ -118,9 +118,10 @@ def create_user() -> tuple[Response, int] | Response:
     if invalid:
         return _error(422, errors.VALIDATION_FAILED, invalid)
     with engine().begin() as connection:
-        user_id = connection.execute(
-            insert(users_table).values(name=document["name"], email=document["email"])
-        ).inserted_primary_key[0]
+        inserted = connection.execute(insert(users_table).values(name=document["name"], email=document["email"]))
+        key = inserted.inserted_primary_key
+        assert key is not None  # an INSERT of one row always has its key
+        user_id = key[0]
     response = jsonify(id=user_id, name=document["name"], email=document["email"])
     response.status_code = 201
     response.headers["Location"] = f"/api/users/{user_id}"
