@@ -103,11 +103,7 @@ def _scaling_section(run: Run) -> str:
     for f in fits:
         law = f"{f.name}: serial {f.law.serial:.3f}" + (f", crosstalk {f.law.crosstalk:.4f}" if f.law.crosstalk else "")
         ceiling = "none (linear)" if f.law.ceiling() == float("inf") else f"{f.law.ceiling():,.0f}"
-        measured = ", ".join(
-            f"{n}: {'≥ ' if low else ''}{c:,.0f}"
-            for n, c, low in zip(f.counts, f.capacities, f.lower_bounds or [False] * len(f.counts), strict=True)
-        )
-        rows.append([escape(f"{f.framework}/{f.profile}"), escape(f.workload), escape(measured), escape(law),
+        rows.append([escape(f"{f.framework}/{f.profile}"), escape(f.workload), escape(f.measured()), escape(law),
                      f"{f.law.c1:,.0f}", ceiling, escape(f.verdict())])  # fmt: skip
     table = _table(
         "Fitted scaling law per service and workload (capacity C(n) = C1·n / (1 + s(n−1) + k·n(n−1)))",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from observatory.report.claims import judge_claims
 from observatory.report.instruments import generator_words, stall_words
+from observatory.report.scaling import scaling_fits, why_not_measured
 from observatory.report.tables import capacity_rows, environment_line, invalid_trials
 from observatory.results import Run
 
 
 def render_markdown(run: Run) -> str:
-    """Capacity with spread, the article's claims with verdicts, invalid trials, conditions."""
+    """Capacity with spread, the article's claims with verdicts, invalid trials, instruments, scaling, conditions."""
     lines = [
         f"## Observatory run {run.run_id} ({run.status})",
         "",
@@ -29,7 +30,19 @@ def render_markdown(run: Run) -> str:
     invalid = invalid_trials(run)
     lines += ["", f"Invalid trials: {len(invalid)} of {len(run.trials)} (reasons in report.html).", ""]
     lines += [f"Instruments: {generator_words(run)} {stall_words(run)}", ""]
+    lines += _scaling_lines(run)
     lines += [f"Conditions: {environment_line(run)}.", ""]
     if run.error:
         lines += [f"Stopped early: {run.error}", ""]
     return "\n".join(lines)
+
+
+def _scaling_lines(run: Run) -> list[str]:
+    """Each fitted scaling law's verdict, or why the run draws no curve (the HTML report has the figure)."""
+    fits = scaling_fits(run)
+    if not fits:
+        return [f"Scaling: {why_not_measured(run)}", ""]
+    lines = ["| scaling | workload | measured | verdict |", "|---|---|---|---|"]
+    for f in fits:
+        lines.append(f"| {f.framework}/{f.profile} | {f.workload} | {f.measured()} ({f.unit}: req/s) | {f.verdict()} |")
+    return [*lines, ""]

@@ -80,6 +80,13 @@ class Fit:
         """Amdahl or USL."""
         return "USL" if self.law.crosstalk > 0 else "Amdahl"
 
+    def measured(self) -> str:
+        """`1: 3,000, 2: ≥ 5,600`: each count's capacity, ≥ where it is a lower bound."""
+        lows = self.lower_bounds or [False] * len(self.counts)
+        return ", ".join(
+            f"{n}: {'≥ ' if low else ''}{c:,.0f}" for n, c, low in zip(self.counts, self.capacities, lows, strict=True)
+        )
+
     @property
     def repeated(self) -> bool:
         """Whether some count was measured more than once (so the bounds mean something)."""

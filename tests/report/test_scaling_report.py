@@ -14,7 +14,8 @@ from matplotlib import image
 
 from observatory.report import write_report
 from observatory.report.figures import headline_capacities
-from observatory.report.scaling import Law
+from observatory.report.markdown import render_markdown
+from observatory.report.scaling import Law, scaling_fits, why_not_measured
 from observatory.results import Run, save
 from tests.report.factories import run
 
@@ -117,3 +118,16 @@ def test_a_run_that_decided_no_capacity_draws_no_empty_headline(tmp_path: Path) 
     html = html_of(data, tmp_path)
     section = html[html.index("<h2>Capacity") : html.index("<h2>The article")]
     assert "<svg" not in section and "No capacity was decided" in section
+
+
+def test_the_markdown_summary_carries_each_scaling_verdict_or_why_there_is_none() -> None:
+    swept = sweep()
+    summary = render_markdown(swept)
+    fits = scaling_fits(swept)
+    assert len(fits) == 6
+    for f in fits:
+        assert (
+            f"| {f.framework}/{f.profile} | {f.workload} | {f.measured()} (workers: req/s) | {f.verdict()} |" in summary
+        )
+    alone = one_worker()
+    assert f"Scaling: {why_not_measured(alone)}" in render_markdown(alone)
