@@ -39,8 +39,8 @@ SHARE_OF_SLO = 0.10  # k6's own p99 at most 10 % of the SLO's p99 (10 ms for 100
 MAX_CPU = SATURATED_K6_UTILISATION  # the trials' guard: k6 at 90 % of its cores or more cannot send on time
 RATES = (1000, 2000, 3000, 4000, 6000, 8000, 12000)
 BELOW = (500, 250, 100)  # tried, downwards, only when the first rate is not clean
-# Shorter than a trial's (1 s warm-up, 3 s or more measured) so a run's first calibration stays short: 1.5 s at
-# 1,000 req/s is 1,500 samples for k6's own p99.
+# A trial's warm-up, and a shorter window than a trial's 2 s or more, so a run's first calibration stays short: 1.5 s
+# at 1,000 req/s is 1,500 samples for k6's own p99.
 WARMUP_S = 0.5
 MEASURE_S = 1.5
 ATTEMPTS = 2  # an unclean rate is measured again once: a host stall should not lower the ceiling

@@ -18,6 +18,7 @@ from observatory.run.calibration import Calibration, calibrate, connection_mode
 from observatory.run.environment import describe
 from observatory.run.k6 import publish_capacity
 from observatory.run.plan import Block, Pinning, RunOptions, blocks, pin_cores
+from observatory.run.ports import free_port, require_free
 from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
 from observatory.run.search import search
 from observatory.run.service import ServiceProcess
@@ -72,6 +73,9 @@ class Session:
         self._prometheus: LocalPrometheus | None = None
         self._stall_meter: StallMeter | None = None
         self._calibration: Calibration | None = None
+        # Every service of the run listens on this one port, so Prometheus keeps one scrape target: changing targets
+        # waits for its service discovery, which passes on changes at most every 5 s (4-5 s per service measured).
+        self._service_port = free_port()
 
     def _settings(self) -> dict[str, object]:
         o = self.options
@@ -157,6 +161,7 @@ class Session:
         service = ServiceProcess(
             profile,
             self.run_dir / "services" / f"{profile.framework}-{profile.name}-w{block.workers}",
+            port=require_free(self._service_port, f"{profile.key} (the run's service port)"),
             workers=block.workers,
             cores=self.pinning.service,
             instrumentation=self.options.instrumentation,
@@ -166,8 +171,11 @@ class Session:
         self._service = service.__enter__()
         self._service_key = block.service_key
         if self.options.instrumentation != "off":
-            self._prometheus.set_targets([ScrapeTarget(f"127.0.0.1:{service.port}", {"run_id": self.run_id})])
-            self._prometheus.wait_for_targets(1)
+            target = ScrapeTarget(f"127.0.0.1:{service.port}", {"run_id": self.run_id})
+            if self._prometheus.targets != [target]:
+                self._prometheus.set_targets([target])
+                self._prometheus.wait_for_targets(1)
+            self._prometheus.wait_for_scrapes_after(time.time())  # this service's first scrape, not its predecessor's
         return service
 
     def _context(self, service: ServiceProcess, block: Block | None = None) -> TrialContext:
@@ -242,7 +250,9 @@ class Session:
             tried = at_rate.setdefault(rate, [])
             fresh: list[Trial] = []
             while not fresh or needs_retry(fresh):
-                window = measured_window_s(size, rate)  # at least MIN_P99_SAMPLES requests for the p99
+                # a rate's first trial steers the search; any later one (a confirmation, a retry) decides what is
+                # published, on at least MIN_P99_SAMPLES requests
+                window = measured_window_s(size, rate, confirming=bool(tried))
                 spec = self._spec(
                     block, "constant", window, rate=rate, attempt=len(tried) + 1, warmup_s=trial_warmup_s(size)
                 )

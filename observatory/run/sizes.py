@@ -7,12 +7,21 @@ from dataclasses import dataclass
 
 # A p99 rests on the slowest 1 % of the measured requests. With 1,000 of them, 10 lie above it and the rank-based
 # 95 % interval of the estimate spans about the 98.4th to the 99.6th percentile; fewer, and one slow request moves
-# it. So a constant-rate trial's measured window lasts at least MIN_P99_SAMPLES / rate seconds (loadtests/README.md).
+# it. So the trial that confirms a capacity (a rate's second trial) measures at least MIN_P99_SAMPLES requests:
+# its window lasts at least MIN_P99_SAMPLES / rate seconds (loadtests/README.md).
 MIN_P99_SAMPLES = 1000
+# A rate's first trial only steers the search, and the misses that bound it are seldom close (p99 two to three
+# times the SLO): the quick size measures it on at least this many, which halves io's windows on sync workers.
+MIN_SEARCH_P99_SAMPLES = 500
 MAX_WINDOW_S = 30.0  # below 34 req/s even 30 s has fewer samples: the trial says how many it had
 # Every constant-rate trial first runs this long unmeasured at its rate, in the same k6 scenario, so connections
-# are open and pools full when the measured window starts (loadtests/README.md, "Warm, steady trials").
-TRIAL_WARMUP_S = 1.0
+# are open and pools full when the measured window starts (loadtests/README.md, "Warm, steady trials"). The
+# generator's calibration warms up as long.
+TRIAL_WARMUP_S = 0.5
+# The closed-model probe's concurrency, from which the search starts. An async server waiting on a downstream call
+# serves far more than 16 requests at once: FastAPI io's capacity was 2 to 2.75 times a 16-VU probe, past the
+# search's bracket, so its searches ran out of steps at 10 % resolution. A sync worker only queues the extra VUs.
+PROBE_VUS = 64
 
 
 @dataclass(frozen=True)
@@ -28,27 +37,41 @@ class RunSize:
     sweep_vus: tuple[int, ...]
     sweep_s: float
     summary: str
-    p99_samples: int = MIN_P99_SAMPLES  # measured requests a constant-rate trial needs at least (0: no minimum)
+    p99_samples: int = MIN_P99_SAMPLES  # measured requests a confirming trial needs at least (0: no minimum)
+    search_p99_samples: int = MIN_P99_SAMPLES  # the same for a rate's first trial
 
 
 SIZES = {
     s.name: s
     for s in (
         RunSize(
-            "tiny", 1, 2, 8, 2, 1, (), 0, "seconds per workload; for tests and smoke checks (p99s on few samples)", 0
+            "tiny", 1, 2, 8, 2, 1, (), 0, "seconds per workload; for tests and smoke checks (p99s on few samples)", 0, 0
         ),
-        RunSize("quick", 1, 2, 16, 2, 8, (), 0, "the default: 5 % resolution, confirmed; about 11 minutes on 2 cores"),
-        RunSize("standard", 3, 5, 32, 10, 6, (1, 8, 32, 128), 5, "about 10 minutes per framework"),
+        RunSize(
+            "quick",
+            warmup_s=TRIAL_WARMUP_S,
+            probe_s=2,
+            probe_vus=PROBE_VUS,
+            step_s=2,
+            steps=9,  # enough for 5 % and a confirmation from 0.55 to 1.39 times the probe (tests/run/test_search.py)
+            sweep_vus=(),
+            sweep_s=0,
+            summary="the default: 5 % resolution, confirmed; about 6 minutes on 2 cores",
+            search_p99_samples=MIN_SEARCH_P99_SAMPLES,
+        ),
+        RunSize("standard", 3, 5, PROBE_VUS, 10, 6, (1, 8, 32, 128), 5, "about 10 minutes per framework"),
         RunSize("large", 5, 10, 64, 30, 8, (1, 4, 16, 64, 256), 15, "publication quality; an hour or more"),
     )
 }
 
 
-def measured_window_s(size: RunSize, rate: float) -> float:
-    """How long a constant-rate trial at `rate` measures: the size's step, or longer for MIN_P99_SAMPLES requests."""
-    if rate <= 0 or size.p99_samples <= 0:
+def measured_window_s(size: RunSize, rate: float, *, confirming: bool = True) -> float:
+    """How long a constant-rate trial at `rate` measures: the size's step, or longer for its minimum of requests
+    (`p99_samples` when it confirms a rate already tried, `search_p99_samples` for a rate's first trial)."""
+    samples = size.p99_samples if confirming else size.search_p99_samples
+    if rate <= 0 or samples <= 0:
         return size.step_s
-    return max(size.step_s, min(MAX_WINDOW_S, math.ceil(size.p99_samples / rate)))
+    return max(size.step_s, min(MAX_WINDOW_S, math.ceil(samples / rate)))
 
 
 def enough_for_p99(requests: int) -> bool:

@@ -17,7 +17,7 @@ from observatory.k6_summaries import record_client_side
 from observatory.results import Latency, Trial
 from observatory.run.calibration import vus_for
 from observatory.run.k6 import K6Settings, run_k6
-from observatory.run.prometheus import SCRAPE_INTERVAL_SECONDS, LocalPrometheus
+from observatory.run.prometheus import LocalPrometheus
 from observatory.run.stalls import StallMeter
 from observatory.workloads import Workload
 
@@ -39,7 +39,7 @@ class TrialSpec:
     vus: int | None = None
     attempt: int = 1
     # constant rate only: first send this long at the same rate, unmeasured, in the same k6 process, so connections
-    # are open and pools full when the measured window starts (k6 needs at least 1 s for an arrival-rate scenario)
+    # are open and pools full when the measured window starts (observatory.run.sizes.TRIAL_WARMUP_S)
     warmup_s: float = 0.0
 
     @property
@@ -120,7 +120,8 @@ def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = N
         remote_write_url=prom.remote_write_url,
     )
     ended, load_ended = time.time(), time.monotonic()
-    time.sleep(SCRAPE_INTERVAL_SECONDS * 2.5)  # let Prometheus scrape the final counters
+    if context.instrumented:
+        prom.wait_for_scrapes_after(ended)  # the service's final counters, scraped (half an interval on average)
     window = f"{math.ceil(time.time() - started) + 1}s"
     trial = Trial(
         trial_id=spec.trial_id,

@@ -15,7 +15,15 @@ import pytest
 
 from observatory import k6_summaries, tools
 from observatory.run.null_target import KEEP_ALIVE, NullTarget
-from observatory.run.sizes import MIN_P99_SAMPLES, SIZES, TRIAL_WARMUP_S, RunSize, enough_for_p99, measured_window_s
+from observatory.run.sizes import (
+    MIN_P99_SAMPLES,
+    MIN_SEARCH_P99_SAMPLES,
+    SIZES,
+    TRIAL_WARMUP_S,
+    RunSize,
+    enough_for_p99,
+    measured_window_s,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "loadtests" / "benchmark.js"
@@ -90,6 +98,21 @@ def test_the_measured_window_holds_enough_samples_for_p99(rate: float, window: f
     assert measured_window_s(quick, rate) == max(quick.step_s, min(30, math.ceil(MIN_P99_SAMPLES / rate)))
     assert enough_for_p99(int(rate * window)) is (rate * window >= MIN_P99_SAMPLES)
     assert measured_window_s(SIZES["tiny"], rate) == SIZES["tiny"].step_s  # smoke runs: no minimum, and say so
+
+
+@pytest.mark.parametrize(("rate", "first", "confirming"), [(5000, 2, 2), (400, 2, 3), (100, 5, 10), (85, 6, 12)])
+def test_a_rates_first_trial_needs_half_the_samples_of_the_trial_that_confirms_it(
+    rate: float, first: float, confirming: float
+) -> None:
+    """quick: a rate's first trial steers the search on at least MIN_SEARCH_P99_SAMPLES requests; the trial that
+    confirms it, and so the capacity published, rests on at least MIN_P99_SAMPLES (io on a sync worker: 6 s, 12 s)."""
+    quick = SIZES["quick"]
+    assert measured_window_s(quick, rate, confirming=False) == first
+    assert measured_window_s(quick, rate, confirming=True) == confirming
+    assert quick.search_p99_samples == MIN_SEARCH_P99_SAMPLES < quick.p99_samples == MIN_P99_SAMPLES
+    for name in ("standard", "large"):  # the larger sizes measure every trial on the full minimum
+        size = SIZES[name]
+        assert measured_window_s(size, rate, confirming=False) == measured_window_s(size, rate, confirming=True)
 
 
 def test_the_readme_states_the_minimum_the_code_enforces() -> None:

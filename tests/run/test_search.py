@@ -26,14 +26,21 @@ def test_search_converges_to_the_target_resolution(true_capacity: float) -> None
 
 
 def test_the_default_size_reaches_the_target_from_a_typical_probe() -> None:
-    """quick: its steps reach the target and confirm when the capacity is within 0.7-1.4x the probe."""
+    """quick: its steps reach the target and confirm for capacities as measured here (0.59-1.01 of a 64-VU probe),
+    and up to 1.35 times it (an async service the probe's 64 VUs could not saturate)."""
     from observatory.run.sizes import SIZES
 
-    for ratio in (0.75, 0.95, 1.15, 1.35):
+    for ratio in (0.59, 0.64, 0.73, 0.8, 0.93, 0.98, 1.01, 1.15, 1.2, 1.35):
         outcome = search(1000.0, SIZES["quick"].steps, lambda rate, c=1000 * ratio: rate <= c)
         gap = outcome.gap()
         assert gap is not None and outcome.best_pass and gap <= outcome.best_pass * TARGET_RESOLUTION, (ratio, outcome)
         assert outcome.confirmed, ratio
+
+
+def test_a_capacity_at_the_probe_is_found_in_four_trials() -> None:
+    """cpu, io and FastAPI db measured 0.92-1.01 of the probe: the 1.05 step ends the search right after 1.0."""
+    outcome = search(1000.0, 20, lambda rate: rate <= 1010)
+    assert outcome.rates == [850.0, 1000.0, 1050.0, 1000.0] and outcome.confirmed
 
 
 def test_search_reports_none_when_nothing_passes() -> None:
@@ -44,7 +51,7 @@ def test_search_reports_none_when_nothing_passes() -> None:
 def test_search_respects_the_step_budget() -> None:
     calls: list[float] = []
     outcome = search(1000.0, 3, lambda rate: calls.append(rate) or True)
-    assert calls == [850.0, 1000.0, 1150.0] and outcome.lowest_failure is None and not outcome.confirmed
+    assert calls == [850.0, 1000.0, 1050.0] and outcome.lowest_failure is None and not outcome.confirmed
 
 
 def test_a_confirmation_that_misses_sends_the_search_below_it() -> None:
