@@ -90,7 +90,9 @@ def search(
     """
     resolution = judged.TARGET_RESOLUTION if resolution is None else resolution
     outcome = SearchOutcome()
-    rate: float | None = max(1.0, probe_rps * BRACKET[0])
+    first = max(1.0, probe_rps * BRACKET[0])
+    # a probe faster than k6's clean ceiling: above the ceiling every trial would be k6's, so start there
+    rate: float | None = first if ceiling is None else min(first, ceiling)
     while len(outcome.rates) < steps:
         if rate is None:
             best = outcome.best_pass

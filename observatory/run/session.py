@@ -175,7 +175,8 @@ class Session:
             if self._prometheus.targets != [target]:
                 self._prometheus.set_targets([target])
                 self._prometheus.wait_for_targets(1)
-            self._prometheus.wait_for_scrapes_after(time.time())  # this service's first scrape, not its predecessor's
+            # the trials read the service's own /metrics before and after (run/service_metrics.py): Prometheus's
+            # scrapes are for the dashboards and the peaks of memory, so nothing waits for the next one here
         return service
 
     def _context(self, service: ServiceProcess, block: Block | None = None) -> TrialContext:

@@ -15,11 +15,13 @@ from observatory.judging import Slo, judge
 from observatory.judging.host import stall_bound_ms
 from observatory.k6_summaries import record_client_side
 from observatory.results import Latency, Trial
+from observatory.run import service_metrics
 from observatory.run.calibration import vus_for
 from observatory.run.k6 import K6Settings, run_k6
 from observatory.run.prometheus import LocalPrometheus
 from observatory.run.stalls import StallMeter
 from observatory.workloads import Workload
+from service_common import metric_names as names
 
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 
@@ -102,10 +104,9 @@ def k6_settings(spec: TrialSpec, context: TrialContext) -> K6Settings:
 def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = None) -> Trial:
     """Run the trial and return it measured and judged (valid or not, SLO met or not)."""
     prom = context.prometheus
-    route = queries.Matchers.of(framework=spec.framework, profile=spec.profile, route=spec.workload.route)
-    service = queries.Matchers.of(framework=spec.framework, profile=spec.profile)
-    served_before = prom.query_value(queries.served_requests_total(route)) or 0.0
-    cpu_before = prom.query_value(queries.cpu_seconds_total(service))
+    service = {"framework": spec.framework, "profile": spec.profile}
+    route = {**service, "route": spec.workload.route}
+    before = service_metrics.read(context.base_url) if context.instrumented else None
     settings = k6_settings(spec, context)
     if max_vus is not None:
         settings = K6Settings(
@@ -120,8 +121,6 @@ def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = N
         remote_write_url=prom.remote_write_url,
     )
     ended, load_ended = time.time(), time.monotonic()
-    if context.instrumented:
-        prom.wait_for_scrapes_after(ended)  # the service's final counters, scraped (half an interval on average)
     window = f"{math.ceil(time.time() - started) + 1}s"
     trial = Trial(
         trial_id=spec.trial_id,
@@ -146,31 +145,44 @@ def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = N
     if context.stall_meter is not None:  # the measured window: the last duration_s seconds of k6's life
         stalls = context.stall_meter.window(load_ended - spec.duration_s, load_ended)
         trial.host_stalls = stalls.as_dict(stall_bound_ms(context.slo))
-    if context.instrumented:
-        _server_side(trial, prom, route, service, window, served_before, cpu_before)
+    if before is not None:
+        sent = before.served(route) + trial.client_requests + (trial.warmup_requests or 0)
+        after = service_metrics.read_after(context.base_url, route, at_least=sent)
+        _server_side(trial, before, after, route, service)
+        matchers = queries.Matchers.of(**service)  # the peaks in between: Prometheus's scrapes, and both ends
+        scraped_rss = prom.query_value(queries.peak_resident_memory(matchers, window))
+        scraped_pss = prom.query_value(queries.peak_proportional_memory(matchers, window))
+        trial.peak_rss_bytes = _peak(
+            scraped_rss,
+            before.collector_total(names.RESIDENT_MEMORY, service),
+            after.collector_total(names.RESIDENT_MEMORY, service),
+        )
+        trial.peak_pss_bytes = _peak(
+            scraped_pss,
+            before.collector_total(names.PROPORTIONAL_MEMORY, service),
+            after.collector_total(names.PROPORTIONAL_MEMORY, service),
+        )
     return judge(trial, context.slo)
 
 
 def _server_side(
     trial: Trial,
-    prom: LocalPrometheus,
-    route: queries.Matchers,
-    service: queries.Matchers,
-    window: str,
-    served_before: float,
-    cpu_before: float | None,
+    before: service_metrics.Snapshot,
+    after: service_metrics.Snapshot,
+    route: dict[str, str],
+    service: dict[str, str],
 ) -> None:
-    served_after = prom.query_value(queries.served_requests_total(route)) or 0.0
-    trial.server_requests = round(served_after - served_before)
-    latency = {
-        name: prom.query_value(queries.served_latency_quantile(q, route, window, by="framework"))
-        for name, q in QUANTILES.items()
-    }
-    trial.server_latency = Latency(**latency)
-    cpu_after = prom.query_value(queries.cpu_seconds_total(service))
+    """Served count, latency quantiles and CPU seconds: the differences between the snapshots around the trial."""
+    trial.server_requests = round(after.served(route) - before.served(route))
+    start, end = before.buckets(route), after.buckets(route)
+    trial.server_latency = Latency(**{name: service_metrics.quantile(q, start, end) for name, q in QUANTILES.items()})
+    cpu_before, cpu_after = before.cpu_seconds(service), after.cpu_seconds(service)
     if cpu_before is not None and cpu_after is not None:
         trial.cpu_seconds = cpu_after - cpu_before
         if trial.server_requests:
             trial.cpu_seconds_per_1k = trial.cpu_seconds / trial.server_requests * 1000
-    trial.peak_rss_bytes = prom.query_value(queries.peak_resident_memory(service, window))
-    trial.peak_pss_bytes = prom.query_value(queries.peak_proportional_memory(service, window))
+
+
+def _peak(*values: float | None) -> float | None:
+    known = [v for v in values if v is not None]
+    return max(known) if known else None

@@ -91,6 +91,14 @@ def test_the_search_climbs_no_higher_than_the_generators_ceiling() -> None:
     assert tried == [850.0, 1000.0, 1050.0, 1050.0]
 
 
+def test_a_probe_above_the_generators_ceiling_starts_the_search_at_the_ceiling() -> None:
+    """FastAPI json's probe reached 9,100 req/s with k6's clean ceiling at 4,000: the search used to start at 7,739,
+    and every trial above 4,000 was invalid (the generator's) and ran twice."""
+    tried: list[float] = []
+    outcome = search(9100.0, 9, lambda rate: tried.append(rate) or True, ceiling=4000.0)
+    assert tried == [4000.0, 4000.0] and outcome.best_pass == 4000.0 and outcome.confirmed
+
+
 def test_a_pass_at_the_first_rate_climbs_even_when_the_bracket_rounds_to_it() -> None:
     """Regression: probe 73.2 gives 0.85 x 73.2 = 62.2, tried as 62; the climb compared 62.2 > 62 and tried 62 again
     until its steps ran out (seen in a default run: eight trials at 62 req/s)."""
