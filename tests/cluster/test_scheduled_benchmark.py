@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +29,7 @@ from observatory import tools
 from observatory.k6_summaries import runs_from_summaries
 from observatory.run.prometheus import LocalPrometheus
 from tests.cluster.rendering import ROOT, helm
+from tests.loopback import serving
 
 POD_NAME = "observatory-load-scheduled-29000000-abcde"
 NAMESPACE = "default"
@@ -75,14 +75,8 @@ class Target(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def target() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Target)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Target)) as url:
+        yield url
 
 
 def render_pod(tmp: Path, remote_write_url: str) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -13,6 +12,7 @@ import pytest
 from observatory.k6_summaries import completed_in_window, record_client_side
 from observatory.results import Trial
 from observatory.run.k6 import K6Settings, run_k6
+from tests.loopback import answer, serving
 
 SERVICE_S = 0.010  # each request: 10 ms, one at a time (a sync worker on the io workload)
 
@@ -22,13 +22,7 @@ class OneAtATime(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         time.sleep(SERVICE_S)
-        body = b'{"message":"Hello, World!"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, b'{"message":"Hello, World!"}', "application/json", close=True)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -42,14 +36,8 @@ class Backlogged(HTTPServer):
 
 @pytest.fixture
 def sync_worker() -> Iterator[str]:
-    server = Backlogged(("127.0.0.1", 0), OneAtATime)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Backlogged(("127.0.0.1", 0), OneAtATime)) as url:
+        yield url
 
 
 @pytest.mark.slow

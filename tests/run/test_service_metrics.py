@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,6 +12,7 @@ from observatory.run import service_metrics
 from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
 from observatory.run.service_metrics import Snapshot, quantile
 from service_common import metric_names as names
+from tests.loopback import answer, serving
 
 INF = float("inf")
 BOUNDS = (0.001, 0.002, 0.005, 0.01, 0.1, INF)
@@ -75,12 +75,7 @@ class Exposition(BaseHTTPRequestHandler):
     text = ""
 
     def do_GET(self) -> None:
-        body = self.text.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, self.text.encode(), "text/plain; version=0.0.4")
 
     def log_message(self, *args: object) -> None:
         pass
@@ -89,14 +84,8 @@ class Exposition(BaseHTTPRequestHandler):
 @pytest.fixture
 def exporter() -> Iterator[str]:
     Exposition.text = exposition(AFTER)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Exposition)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Exposition)) as url:
+        yield url.removeprefix("http://")
 
 
 @pytest.mark.slow
