@@ -45,11 +45,6 @@ class Matchers:
 # --- served requests (the services' own metrics) ---------------------------------------------
 
 
-def served_requests_total(m: Matchers) -> str:
-    """Requests served so far (a counter total; the difference of two instants is exact)."""
-    return f"sum({names.REQUESTS_TOTAL}{m.render()})"
-
-
 def served_rate(m: Matchers, window: str, by: str = "framework") -> str:
     """Requests served per second."""
     return f"sum by ({by}) (rate({names.REQUESTS_TOTAL}{m.render()}[{window}]))"
@@ -74,11 +69,6 @@ def in_flight(m: Matchers, by: str = "framework") -> str:
 
 
 # --- resources (the services' process-tree collector) ----------------------------------------
-
-
-def cpu_seconds_total(m: Matchers) -> str:
-    """CPU seconds used by the whole service so far."""
-    return f"sum({names.CPU_SECONDS}{m.without('route', 'method', 'status').render()})"
 
 
 def cpu_cores(m: Matchers, window: str, by: str = "framework") -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from observatory.queries import Matchers, served_requests_total
+from observatory.queries import Matchers, served_rate
 
 
 def test_concrete_and_variable_matchers() -> None:
     m = Matchers.of(framework="flask", profile="$profile", route=None)
     assert m.render() == '{framework="flask",profile=~"$profile"}'
-    assert served_requests_total(m) == 'sum(observatory_http_requests_total{framework="flask",profile=~"$profile"})'
+    expected = 'sum by (framework) (rate(observatory_http_requests_total{framework="flask",profile=~"$profile"}[1m]))'
+    assert served_rate(m, "1m") == expected
 
 
 def test_without_drops_labels() -> None:
