@@ -149,19 +149,7 @@ def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = N
         sent = before.served(route) + trial.client_requests + (trial.warmup_requests or 0)
         after = service_metrics.read_after(context.base_url, route, at_least=sent)
         _server_side(trial, before, after, route, service)
-        matchers = queries.Matchers.of(**service)  # the peaks in between: Prometheus's scrapes, and both ends
-        scraped_rss = prom.query_value(queries.peak_resident_memory(matchers, window))
-        scraped_pss = prom.query_value(queries.peak_proportional_memory(matchers, window))
-        trial.peak_rss_bytes = _peak(
-            scraped_rss,
-            before.collector_total(names.RESIDENT_MEMORY, service),
-            after.collector_total(names.RESIDENT_MEMORY, service),
-        )
-        trial.peak_pss_bytes = _peak(
-            scraped_pss,
-            before.collector_total(names.PROPORTIONAL_MEMORY, service),
-            after.collector_total(names.PROPORTIONAL_MEMORY, service),
-        )
+        _memory_peaks(trial, prom, window, service, before, after)
     return judge(trial, context.slo)
 
 
@@ -183,6 +171,19 @@ def _server_side(
             trial.cpu_seconds_per_1k = trial.cpu_seconds / trial.server_requests * 1000
 
 
-def _peak(*values: float | None) -> float | None:
-    known = [v for v in values if v is not None]
-    return max(known) if known else None
+def _memory_peaks(
+    trial: Trial,
+    prom: LocalPrometheus,
+    window: str,
+    service: dict[str, str],
+    *snapshots: service_metrics.Snapshot,
+) -> None:
+    """Peak RSS and PSS over the trial: the highest of Prometheus's scrapes in the window and of the snapshots."""
+    matchers = queries.Matchers.of(**service)
+    for attribute, query, metric in (
+        ("peak_rss_bytes", queries.peak_resident_memory, names.RESIDENT_MEMORY),
+        ("peak_pss_bytes", queries.peak_proportional_memory, names.PROPORTIONAL_MEMORY),
+    ):
+        seen = [prom.query_value(query(matchers, window)), *(s.collector_total(metric, service) for s in snapshots)]
+        known = [v for v in seen if v is not None]
+        setattr(trial, attribute, max(known) if known else None)
