@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from observatory.judging import capacity as judged
 
 # The first rates tried, as fractions of the closed-model probe's throughput. Measured here with a 64-VU probe,
-# capacities fall in two groups: 0.6-0.8 of the probe (json and db on sync workers, whose open-model connections
-# cost more than the probe's) and 0.92-1.01 (cpu, io, FastAPI db). The 1.05 step ends the second group's search at
+# capacities fall in two groups: 0.6-0.8 of the probe (json and db on sync workers, each of whose requests waits for
+# the client's close, longer when k6 holds more connections: README, "Why a sync worker's capacity depends on its
+# client") and 0.92-1.01 (cpu, io, FastAPI db). The 1.05 step ends the second group's search at
 # 5 % right after 1.0 passes: 5.6 trials on average over those capacities, confirmation included, against 6.1
 # with (0.85, 1.0, 1.15, ...). Tests: tests/run/test_search.py.
 BRACKET = (0.85, 1.0, 1.05, 1.15, 1.4, 2.0)
