@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import http.server
-import os
 import random
 import statistics
 import sys
@@ -24,6 +23,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from common import listed, measured, service_and_load_cores, shuffle_seed
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -104,16 +104,13 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--vus", type=int, default=32, help="concurrent k6 users [%(default)s]")
     parser.add_argument("--seed", type=int, default=None, help="shuffle seed (recorded in the output)")
     args = parser.parse_args()
-    args.services = [s.strip() for s in args.services.split(",") if s.strip()]
+    args.services = listed(args.services)
     unknown = [s for s in args.services if s not in SERVICES]
-    args.workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    args.workloads = listed(args.workloads)
     if unknown or not set(args.workloads) <= {"json", "db"} or args.repeats < 1 or args.duration <= 0:
         parser.error(f"bad --services {unknown} or --workloads {args.workloads} or --repeats/--duration")
-    cores = sorted(os.sched_getaffinity(0))
-    if len(cores) < 2:
-        parser.error("needs 2 cores: one for the service, one for k6")
-    args.service_cores, args.load_cores = cores[:1], cores[1:]
-    args.seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+    args.service_cores, args.load_cores = service_and_load_cores(parser)
+    args.seed = shuffle_seed(args.seed)
     return args
 
 
@@ -138,7 +135,8 @@ def main() -> int:
         f"service on core {args.service_cores}, k6 on {args.load_cores}; {args.repeats} round(s), "
         f"{args.duration:g} s per trial, {args.vus} VUs, seed {args.seed}"
     )
-    try:
+
+    def measure_all() -> None:
         with tempfile.TemporaryDirectory(prefix="overhead-") as tmp, Progress(console=console) as progress:
             task = progress.add_task("measuring", total=total)
             for blocks in rounds:
@@ -163,14 +161,13 @@ def main() -> int:
                                 busy, k6_busy.get((name, workload, mode.name), 0)
                             )
                     progress.advance(task)
-    except ObservatoryError as error:
-        console.print(f"[red]error:[/red] {error}")
-        return 1
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/yellow]; every service was stopped")
-        return 130
+
+    try:
+        code = measured(console, measure_all)
     finally:
         sink.shutdown()
+    if code:
+        return code
     console.print(report(args, rates, k6_busy))
     console.print(f"spans exported to the OTLP sink: {OtlpSink.exports} batches")
     return 0

@@ -30,6 +30,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from common import listed, measured, service_and_load_cores, shuffle_seed
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -99,15 +100,12 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="shuffled rounds; medians are reported [%(default)s]")
     parser.add_argument("--seed", type=int, default=None, help="shuffle seed (printed)")
     args = parser.parse_args()
-    args.services = [s.strip() for s in args.services.split(",") if s.strip()]
+    args.services = listed(args.services)
     unknown = [s for s in args.services if s not in SERVICES]
     if unknown or args.repeats < 1 or args.duration <= 0 or args.vus < 2:
         parser.error(f"unknown --services {unknown}, or --repeats/--duration/--vus too small")
-    cores = sorted(os.sched_getaffinity(0))
-    if len(cores) < 2:
-        parser.error("needs 2 cores: one for the service, one for k6")
-    args.service_cores, args.load_cores = cores[:1], cores[1:]
-    args.seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+    args.service_cores, args.load_cores = service_and_load_cores(parser)
+    args.seed = shuffle_seed(args.seed)
     return args
 
 
@@ -132,7 +130,8 @@ def main() -> int:
         f"{args.repeats} round(s) of {args.warmup:g} s + {args.duration:g} s, seed {args.seed}"
     )
     samples: dict[tuple[str, str], list[Sample]] = {}
-    try:
+
+    def measure_all() -> None:
         with tempfile.TemporaryDirectory(prefix="linger-") as tmp, Progress(console=console) as progress:
             bare_close_dir = Path(tmp) / "bare-close"
             bare_close_dir.mkdir()
@@ -150,12 +149,10 @@ def main() -> int:
                         service.wait_ready()
                         samples.setdefault((name, mode), []).append(measure(service, name, args, work))
                     progress.advance(task)
-    except ObservatoryError as error:
-        console.print(f"[red]error:[/red] {error}")
-        return 1
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/yellow]; every service was stopped")
-        return 130
+
+    code = measured(console, measure_all)
+    if code:
+        return code
     console.print(report(args, samples))
     return 0
 

@@ -27,11 +27,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common import measured
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from observatory.errors import ObservatoryError
 from observatory.run.service import ServiceProcess
 from service_common.profiles import ProfileError, all_profiles, find_profile
 
@@ -186,7 +186,8 @@ def main() -> int:
         f"{args.workers} workers, {args.clients} normal clients, {args.seconds:g} s per N, attackers trickle a byte "
         f"every {args.trickle:g} s, REQUEST_READ_TIMEOUT {args.read_timeout:g} s; all on loopback"
     )
-    try:
+
+    def measure_all() -> None:
         with tempfile.TemporaryDirectory(prefix="slow-clients-") as tmp, Progress(console=console) as progress:
             task = progress.add_task("measuring", total=len(args.profiles) * len(args.slow))
             for profile in args.profiles:
@@ -197,12 +198,10 @@ def main() -> int:
                         progress.update(task, description=f"{profile.key} · {slow} slow")
                         rows.append(row(profile.key, slow, measure(service, slow, args)))
                         progress.advance(task)
-    except ObservatoryError as error:
-        console.print(f"[red]error:[/red] {error}")
-        return 1
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/yellow]; every service was stopped")
-        return 130
+
+    code = measured(console, measure_all)
+    if code:
+        return code
     if args.markdown:
         print("| " + " | ".join(HEADERS) + " |")
         print("|" + "---|" * len(HEADERS))
