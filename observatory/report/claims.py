@@ -25,6 +25,9 @@ SIGNIFICANT = 1.5
 NARROWS_BY = 0.1
 ASYNC_QUOTE = "FastAPI's async-native architecture gives it a significant performance advantage for I/O-bound workloads"
 CPU_QUOTE = "For CPU-bound tasks, the difference narrows since Python's GIL"
+# gunicorn drains every connection before closing it since 26.0.0 (pull request 3590, RFC 9112 section 9.6): a sync
+# worker, which keeps no connection alive, then waits one round trip to the client per request.
+LINGERING_CLOSE_SINCE = (26, 0)
 
 Interval = tuple[float, float]
 
@@ -60,6 +63,27 @@ def _machine(run: Run) -> str:
     pinning = env.get("pinning", {})
     cores = len(pinning.get("service_cores", [])) or "?"
     return f"{cores} service core(s) of {env.get('cpu_model', 'an unknown CPU')}, SLO p99 ≤ {run.slo.get('p99_ms', '?')} ms"
+
+
+def _version(text: str) -> tuple[int, int] | None:
+    parts = text.split(".")
+    if len(parts) < 2 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def client_paced(run: Run, cap: Capacity) -> str:
+    """Why a gunicorn sync capacity includes the client's close latency, when the run's gunicorn lingers; else ""."""
+    version = run.environment.get("packages", {}).get("gunicorn")
+    parsed = _version(version) if isinstance(version, str) else None
+    if cap.profile != "gunicorn-sync" or parsed is None or parsed < LINGERING_CLOSE_SINCE:
+        return ""
+    return (
+        f" gunicorn {version} waits after each response until the client closes the connection (since 26.0.0), and a "
+        "sync worker keeps no connection alive: every request also holds the worker for a round trip to the client, "
+        "so this figure includes how fast the client closed (README, \"Why a sync worker's capacity depends on its "
+        'client").'
+    )
 
 
 def _interval_text(interval: Interval) -> str:
@@ -105,6 +129,7 @@ def _range_claim(quote: str, framework: str, profiles: tuple[str, ...], low: flo
         conditions = (
             f"{_machine(run)}. The article names no hardware, worker count or latency bound: an absolute "
             f"figure depends on all three ({per_worker:,.0f} req/s per worker here)."
+            f"{client_paced(run, best)}"
         )
         return Verdict(quote, verdict, measured, conditions)
 

@@ -11,6 +11,7 @@ from observatory.judging.generator import GENERATOR
 from observatory.report import claims
 from observatory.report.claims import CANNOT_TELL, DEPENDS, FAILS, HOLDS, judge_advantage, judge_narrows, judge_range
 from observatory.results import Capacity
+from tests.report.factories import run as synthetic_run
 
 
 def cap(
@@ -97,3 +98,37 @@ def test_seeded_fault_moving_a_threshold_breaks_a_boundary_case(
     advantage = [judge_advantage(ratio) == verdict for ratio, verdict in ADVANTAGE_CASES]
     narrows = [judge_narrows(cpu, io) == verdict for cpu, io, verdict in NARROWS_CASES]
     assert not all(advantage + narrows), f"moving {name} to {moved} broke no boundary case"
+
+
+# (gunicorn version recorded with the run, profile, whether the conditions explain the lingering close)
+LINGERING_CASES = [
+    ("27.0.1", "gunicorn-sync", True),
+    ("26.0.0", "gunicorn-sync", True),  # the first version that lingers
+    ("25.3.0", "gunicorn-sync", False),
+    ("27.0.1", "gunicorn-gthread", False),  # keeps connections alive: one close per connection, not per request
+    ("unknown", "gunicorn-sync", False),
+]
+
+
+@pytest.mark.parametrize(("version", "profile", "explained"), LINGERING_CASES)
+def test_a_sync_capacity_says_it_includes_the_clients_close_when_gunicorn_lingers(
+    version: str, profile: str, explained: bool
+) -> None:
+    run = synthetic_run({("flask", profile, "json", 1): [1_800.0, 1_850.0]})
+    run.environment["packages"] = {"gunicorn": version}
+    flask = next(v for v in claims.judge_claims(run) if v.claim.startswith("Flask"))
+    assert ("until the client closes the connection" in flask.conditions) is explained, flask.conditions
+
+
+@pytest.mark.parametrize("moved", [(25, 3), (26, 1)])
+def test_seeded_fault_moving_the_lingering_close_version_breaks_a_case(
+    monkeypatch: pytest.MonkeyPatch, moved: tuple[int, int]
+) -> None:
+    monkeypatch.setattr(claims, "LINGERING_CLOSE_SINCE", moved)
+    outcomes = []
+    for version, profile, explained in LINGERING_CASES:
+        run = synthetic_run({("flask", profile, "json", 1): [1_800.0]})
+        run.environment["packages"] = {"gunicorn": version}
+        flask = next(v for v in claims.judge_claims(run) if v.claim.startswith("Flask"))
+        outcomes.append(("until the client closes the connection" in flask.conditions) is explained)
+    assert not all(outcomes), f"moving LINGERING_CLOSE_SINCE to {moved} broke no case"
