@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from observatory.judging.capacity import TARGET_RESOLUTION
@@ -104,3 +106,34 @@ def test_a_pass_at_the_first_rate_climbs_even_when_the_bracket_rounds_to_it() ->
     until its steps ran out (seen in a default run: eight trials at 62 req/s)."""
     outcome = search(73.2, 8, lambda rate: rate <= 80)
     assert outcome.rates[:2] == [62.0, 73.0] and len(set(outcome.rates)) >= len(outcome.rates) - 1
+
+
+def knee_as_measured() -> tuple[float, Callable[[float], bool]]:
+    """flask json, repeat 1 of a 5-repeat run here (probe 2,407 req/s): 1,918 passed and then missed its confirmation,
+    1,854 missed, 1,790 passed and then missed its confirmation; lower rates passed."""
+    results = {1918.0: [True, False], 1790.0: [True, False], 1854.0: [False], 1982.0: [False], 2046.0: [False]}
+
+    def passes(rate: float) -> bool:
+        if results.get(rate):
+            return results[rate].pop(0)
+        return rate < 1790
+
+    return 2407.0, passes
+
+
+def test_the_default_size_confirms_a_capacity_past_two_missed_confirmations() -> None:
+    from observatory.run.sizes import SIZES
+
+    probe, passes = knee_as_measured()
+    outcome = search(probe, SIZES["quick"].steps, passes)
+    gap = outcome.gap()
+    assert outcome.confirmed and outcome.best_pass is not None and outcome.best_pass < 1790, outcome
+    assert gap is not None and gap <= outcome.best_pass * TARGET_RESOLUTION, outcome
+
+
+def test_seeded_fault_nine_steps_end_that_search_unconfirmed() -> None:
+    """The former budget: out of steps right after the second missed confirmation, its best pass (1,534) unconfirmed
+    and 17 % from the lowest miss."""
+    probe, passes = knee_as_measured()
+    outcome = search(probe, 9, passes)
+    assert not outcome.confirmed and outcome.best_pass == 1534.0 and outcome.lowest_failure == 1790.0, outcome
