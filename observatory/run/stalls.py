@@ -16,7 +16,7 @@ import math
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,6 +26,8 @@ from observatory.run.processes import OwnedProcess
 
 SLEEP_NS = 1_000_000
 REPORT_NS = 100_000_000
+# How long a trial's reading waits for every meter to report past the trial's end (a report is due every REPORT_NS).
+WINDOW_WAIT_S = 2.0
 STALL_US = 1_000  # stalls at least this long are written one by one, with their time
 BUCKETS = 16  # overshoot histogram: bucket k holds overshoots below 32 µs x 2^k, the last one everything above
 FIRST_BUCKET_US = 32
@@ -117,6 +119,22 @@ class WindowStalls:
         }  # fmt: skip
 
 
+def reported_after(path: Path, t_ns: int) -> bool:
+    """Whether the meter file holds an interval line written after `t_ns` (its last lines are enough to tell)."""
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, 2)
+            handle.seek(max(0, size - 4096))
+            tail = handle.read().decode("ascii", errors="replace").splitlines()
+    except FileNotFoundError:
+        return False
+    for line in reversed(tail):
+        parts = line.split()
+        if len(parts) == 5 and parts[0] == "I" and parts[1].isdigit():
+            return int(parts[1]) > t_ns
+    return False
+
+
 def read_window(path: Path, core: int, start: float, end: float) -> CoreStalls:
     """One meter file's statistics for the window [start, end] (monotonic seconds).
 
@@ -201,11 +219,29 @@ class StallMeter:
         """The meters' process ids, one per core in `cores` order."""
         return [p.pid for p in self._processes]
 
-    def window(self, start: float, end: float) -> WindowStalls:
-        """Every core's stalls within [start, end] (time.monotonic() seconds); waits for the interval after `end`."""
+    def window(self, start: float, end: float, timeout: float = WINDOW_WAIT_S) -> WindowStalls:
+        """Every core's stalls within [start, end] (time.monotonic() seconds), once each meter has reported past `end`.
+
+        Waiting for the meters' own reports rather than a fixed time returns as soon as they are in (half a report
+        interval after `end` on average), and still sees a stall that outlasts the window: a stalled meter reports
+        only when it wakes. A meter still silent after `timeout` counts as stalled from `end` until then.
+        """
         self.check_alive()
-        time.sleep(max(0.0, end + 2 * REPORT_NS / 1e9 - time.monotonic()))
-        return WindowStalls(start, end, tuple(read_window(self.path(c), c, start, end) for c in self.cores))
+        end_ns = int(end * 1e9)
+        deadline = time.monotonic() + timeout
+        silent = [c for c in self.cores if not reported_after(self.path(c), end_ns)]
+        while silent and time.monotonic() < deadline:
+            time.sleep(0.01)
+            self.check_alive()
+            silent = [c for c in silent if not reported_after(self.path(c), end_ns)]
+        cores = []
+        for core in self.cores:
+            stalls = read_window(self.path(core), core, start, end)
+            if core in silent:
+                silent_ms = (time.monotonic() - end) * 1000
+                stalls = replace(stalls, max_ms=max(stalls.max_ms, silent_ms), stalls_ms=(*stalls.stalls_ms, silent_ms))
+            cores.append(stalls)
+        return WindowStalls(start, end, tuple(cores))
 
     def stop(self) -> None:
         """Stop every meter."""

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -128,6 +129,36 @@ def test_the_meter_sees_its_own_process_stopped(tmp_path: Path) -> None:
         time.sleep(0.3)
         window = meter.window(start, time.monotonic())
     assert 190 <= window.max_ms <= 1000
+
+
+def test_a_stall_that_outlasts_the_window_is_still_read(tmp_path: Path) -> None:
+    """The window ends while its meter is stopped: the reading waits for the meter's next report, which carries the
+    whole stall. A fixed wait after the window's end (the former 0.2 s) read the window as calm."""
+    core = sorted(os.sched_getaffinity(0))[0]
+    with StallMeter([core], tmp_path) as meter:
+        time.sleep(0.3)
+        start = time.monotonic()
+        os.kill(meter.pids[0], signal.SIGSTOP)
+        time.sleep(0.1)
+        end = time.monotonic()
+        resume = threading.Timer(0.4, os.kill, (meter.pids[0], signal.SIGCONT))
+        resume.start()
+        window = meter.window(start, end)
+        resume.join()
+    assert window.max_ms >= 450, window.as_dict(50)
+
+
+def test_a_meter_silent_past_the_wait_counts_as_stalled_until_then(tmp_path: Path) -> None:
+    core = sorted(os.sched_getaffinity(0))[0]
+    with StallMeter([core], tmp_path) as meter:
+        time.sleep(0.3)
+        os.kill(meter.pids[0], signal.SIGSTOP)
+        try:
+            end = time.monotonic()
+            window = meter.window(end - 1, end, timeout=0.5)
+        finally:
+            os.kill(meter.pids[0], signal.SIGCONT)
+    assert window.max_ms >= 500 and window.as_dict(50)["over_bound"] >= 1, window.as_dict(50)
 
 
 def test_a_dead_meter_is_an_error_not_a_calm_window(tmp_path: Path) -> None:
