@@ -142,14 +142,14 @@ def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = N
         generator_ceiling_rps=context.generator_ceiling_rps if spec.scenario == "constant" else None,
     )
     record_client_side(trial, outcome.summary, spec.duration_s, outcome.busy_cores / max(1, len(context.k6_cores)))
-    if context.stall_meter is not None:  # the measured window: the last duration_s seconds of k6's life
-        stalls = context.stall_meter.window(load_ended - spec.duration_s, load_ended)
-        trial.host_stalls = stalls.as_dict(stall_bound_ms(context.slo))
-    if before is not None:
+    if before is not None:  # first: the stall meters' next reports come meanwhile
         sent = before.served(route) + trial.client_requests + (trial.warmup_requests or 0)
         after = service_metrics.read_after(context.base_url, route, at_least=sent)
         _server_side(trial, before, after, route, service)
         _memory_peaks(trial, prom, window, service, before, after)
+    if context.stall_meter is not None:  # the measured window: the last duration_s seconds of k6's life
+        stalls = context.stall_meter.window(load_ended - spec.duration_s, load_ended)
+        trial.host_stalls = stalls.as_dict(stall_bound_ms(context.slo))
     return judge(trial, context.slo)
 
 

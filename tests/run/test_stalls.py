@@ -8,6 +8,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -117,11 +119,17 @@ def test_a_stall_injected_mid_trial_is_detected(tmp_path: Path) -> None:
     assert 180 <= outcome.warmup_requests <= 210
 
 
+@contextmanager
+def settled_meter(directory: Path) -> Iterator[StallMeter]:
+    """A meter on the first core, past its start-up."""
+    with StallMeter([sorted(os.sched_getaffinity(0))[0]], directory) as meter:
+        time.sleep(0.3)
+        yield meter
+
+
 def test_the_meter_sees_its_own_process_stopped(tmp_path: Path) -> None:
     """SIGSTOP on a meter for 200 ms reads as a 200 ms stall of its core (what a frozen VM looks like)."""
-    core = sorted(os.sched_getaffinity(0))[0]
-    with StallMeter([core], tmp_path) as meter:
-        time.sleep(0.3)
+    with settled_meter(tmp_path) as meter:
         start = time.monotonic()
         os.kill(meter.pids[0], signal.SIGSTOP)
         time.sleep(0.2)
@@ -134,9 +142,7 @@ def test_the_meter_sees_its_own_process_stopped(tmp_path: Path) -> None:
 def test_a_stall_that_outlasts_the_window_is_still_read(tmp_path: Path) -> None:
     """The window ends while its meter is stopped: the reading waits for the meter's next report, which carries the
     whole stall. A fixed wait after the window's end (the former 0.2 s) read the window as calm."""
-    core = sorted(os.sched_getaffinity(0))[0]
-    with StallMeter([core], tmp_path) as meter:
-        time.sleep(0.3)
+    with settled_meter(tmp_path) as meter:
         start = time.monotonic()
         os.kill(meter.pids[0], signal.SIGSTOP)
         time.sleep(0.1)
@@ -149,9 +155,7 @@ def test_a_stall_that_outlasts_the_window_is_still_read(tmp_path: Path) -> None:
 
 
 def test_a_meter_silent_past_the_wait_counts_as_stalled_until_then(tmp_path: Path) -> None:
-    core = sorted(os.sched_getaffinity(0))[0]
-    with StallMeter([core], tmp_path) as meter:
-        time.sleep(0.3)
+    with settled_meter(tmp_path) as meter:
         os.kill(meter.pids[0], signal.SIGSTOP)
         try:
             end = time.monotonic()
