@@ -56,7 +56,7 @@ def summary_table(run: Run) -> Table:
         )
     caption = [
         "≥: the capacity is at least this: no valid trial above it missed the SLO. (generator): the load generator ran "
-        "out first; (host): the host stalled the trials above; (invalid above): other invalid trials above; (steps): "
+        "out first; (host): the host stalled the trials above or ran them off its usual speed; (invalid above): other invalid trials above; (steps): "
         "every rate tried passed, a larger --size searches further.",
         "resolution: the widest gap between a passing rate and the lowest failing rate above it, as a share of the capacity.",
     ]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from observatory.judging.generator import GENERATOR, above_ceiling, starved
-from observatory.judging.host import HOST, host_stalled
+from observatory.judging.host import HOST, HOST_SPEED, host_stalled
 from observatory.judging.slo import Slo
 from observatory.results import Trial
 
@@ -91,7 +91,7 @@ class Guard:
 
 
 GUARDS: tuple[Guard, ...] = (
-    Guard("host stall", host_stalled),
+    Guard("host stall or speed", host_stalled),
     Guard("generator dropped iterations", _generator_dropped),
     Guard("generator CPU", _generator_cpu),
     Guard("generator starved", starved),
@@ -144,8 +144,8 @@ def rate_verdict(trials: Iterable[Trial]) -> str:
 
 
 def host_decided(trial: Trial) -> bool:
-    """True when the host stall guard fired."""
-    return any(reason.startswith(HOST) for reason in trial.invalid_reasons)
+    """True when the host guard fired (a stall, or a core off its usual speed)."""
+    return any(reason.startswith((HOST, HOST_SPEED)) for reason in trial.invalid_reasons)
 
 
 def needs_retry(attempts: list[Trial]) -> bool:

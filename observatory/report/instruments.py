@@ -12,6 +12,7 @@ from typing import Any
 
 from matplotlib.ticker import MaxNLocator
 
+from observatory.judging.host import SPEED_BOUND
 from observatory.report.figures import WIDTH, _svg, plt
 from observatory.results import Run
 
@@ -119,6 +120,52 @@ def stall_words(run: Run) -> str:
     )
 
 
+def _speeds(run: Run) -> list[tuple[str, dict[str, Any]]]:
+    """(trial id, its stall figures) for every trial whose window knew a core's usual speed, in run order."""
+    return [(trial, stalls) for trial, stalls in _stalls(run) if stalls.get("speed_ratio")]
+
+
+def speed_words(run: Run) -> str:
+    """The host's usual speed in the run, and how many trials ran off it (judging/host.py)."""
+    measured = _speeds(run)
+    if not measured:
+        return "The host's speed was not measured in this run."
+    last = measured[-1][1]["per_core"]
+    usual = ", ".join(
+        f"{figures['usual_work_us']:.0f} µs on core {core}" for core, figures in sorted(last.items())
+        if figures.get("usual_work_us")
+    )  # fmt: skip
+    off = [(trial, s["speed_ratio"]) for trial, s in measured if not 1 / SPEED_BOUND < s["speed_ratio"] < SPEED_BOUND]
+    furthest_id, furthest = max(measured, key=lambda item: max(item[1]["speed_ratio"], 1 / item[1]["speed_ratio"]))
+    ratio = furthest["speed_ratio"]
+    way = f"{ratio:.2f}× slower" if ratio >= 1 else f"{1 / ratio:.2f}× faster"
+    return (
+        f"The same meters timed a fixed piece of reference work every 100 ms, to see how fast each core ran: its usual "
+        f"time in this run was {usual} (compare it between runs: this host switches between speeds about 1.6× apart). "
+        f"{len(off)} of {len(measured)} trials ran {SPEED_BOUND:g}× or more off that speed, either way, and were "
+        f"retried or marked invalid; the furthest ran {way} than usual, in {furthest_id}."
+    )
+
+
+def speed_figure(run: Run) -> str | None:
+    """Each trial's reference time over the usual one, in run order, with the bounds; None when not measured."""
+    measured = _speeds(run)
+    if not measured:
+        return None
+    values = [stalls["speed_ratio"] for _, stalls in measured]
+    figure, axes = plt.subplots(figsize=(WIDTH, 2.6))
+    colours = ["#3366aa" if 1 / SPEED_BOUND < v < SPEED_BOUND else "#a40000" for v in values]
+    axes.scatter(range(1, len(values) + 1), values, color=colours, s=12)
+    for bound in (SPEED_BOUND, 1 / SPEED_BOUND):
+        axes.axhline(bound, color="#a40000", linewidth=1)
+    axes.axhline(1.0, color="#888888", linewidth=0.5)
+    axes.set_ylim(min(0.5, min(values) * 0.9), max(2.0, max(values) * 1.1))
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("trial, in run order")
+    axes.set_ylabel("reference work time / usual")
+    return _svg(figure, "How far each trial's slowest-or-fastest core ran from its usual speed")
+
+
 def stall_figure(run: Run) -> str | None:
     """Each trial's longest stall in run order, with the bound; None when stalls were not measured."""
     measured = _stalls(run)
@@ -155,6 +202,11 @@ def html_section(run: Run) -> str:
     svg = stall_figure(run)
     if svg:
         parts.append(f"<figure>{svg}<figcaption>Trials over the bound are red.</figcaption></figure>")
+    parts.append(f"<p>{escape(speed_words(run))}</p>")
+    svg = speed_figure(run)
+    if svg:
+        parts.append(f"<figure>{svg}<figcaption>Trials outside the bounds ({SPEED_BOUND:g}× either way) are red."
+                     "</figcaption></figure>")  # fmt: skip
     return "".join(parts)
 
 
@@ -166,7 +218,7 @@ def markdown_section(run: Run) -> str:
         lines += ["| " + " | ".join(GENERATOR_HEADERS) + " |", "|" + "---|" * len(GENERATOR_HEADERS)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         lines.append("")
-    lines += [stall_words(run), ""]
+    lines += [stall_words(run), "", speed_words(run), ""]
     return "\n".join(lines)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from observatory.report.claims import judge_claims
-from observatory.report.instruments import generator_words, stall_words
+from observatory.report.instruments import generator_words, speed_words, stall_words
 from observatory.report.scaling import scaling_fits, why_not_measured
 from observatory.report.tables import capacity_rows, environment_line, invalid_trials
 from observatory.results import Run
@@ -29,7 +29,7 @@ def render_markdown(run: Run) -> str:
     lines += [f"| {v.claim} | **{v.verdict}** | {v.measured} |" for v in judge_claims(run)]
     invalid = invalid_trials(run)
     lines += ["", f"Invalid trials: {len(invalid)} of {len(run.trials)} (reasons in report.html).", ""]
-    lines += [f"Instruments: {generator_words(run)} {stall_words(run)}", ""]
+    lines += [f"Instruments: {generator_words(run)} {stall_words(run)} {speed_words(run)}", ""]
     lines += _scaling_lines(run)
     lines += [f"Conditions: {environment_line(run)}.", ""]
     if run.error:

@@ -63,7 +63,7 @@ def lower_bound_words(c: Capacity) -> str:
     if c.lower_bound_reason == GENERATOR:
         return "the load generator ran out first (no valid trial above it missed the SLO)"
     if c.lower_bound_reason == HOST:
-        return "the host stalled the trials above it (no valid trial above it missed the SLO)"
+        return "the host stalled the trials above it or ran them off its usual speed (no valid trial above it missed the SLO)"
     if c.lower_bound_reason == INVALID_ABOVE:
         return "the trials above it were invalid (see why below)"
     return "every rate tried passed; a larger --size searches further"

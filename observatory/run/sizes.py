@@ -63,7 +63,7 @@ SIZES = {
             steps=QUICK_STEPS,
             sweep_vus=(),
             sweep_s=0,
-            summary="the default: 5 % resolution, confirmed; about 6 minutes on 2 cores",
+            summary="the default: 5 % resolution, confirmed; 6-10 minutes on 2 cores, the longer when the host switches speed",
             search_p99_samples=MIN_SEARCH_P99_SAMPLES,
         ),
         RunSize("standard", 3, 5, PROBE_VUS, 10, 6, (1, 8, 32, 128), 5, "about 10 minutes per framework"),

@@ -1,18 +1,22 @@
-"""Host stall meter: one small process per core sleeps 1 ms at a time and records how late it wakes (jHiccup's idea).
+"""Host meter: one small process per core sleeps 1 ms at a time and records how late it wakes (jHiccup's idea),
+and times a fixed piece of reference work every 100 ms, to see how fast the core runs.
 
 A late wake-up is time the core gave to something else (another process, the kernel, the hypervisor): any
-process on that core, k6's or the service's, lost the same time. Each meter writes one line every 100 ms to its
-own file, and one line per stall of 1 ms or more; `StallMeter.window(start, end)` reads back the statistics of a
-trial's window (times are `time.monotonic()`, the clock the meters write).
+process on that core, k6's or the service's, lost the same time. The reference work's CPU time is the core's speed:
+on this machine's host it switches, every few seconds to minutes, between about 140 µs and about 225 µs (1.6×)
+with nothing of ours running, and a service's CPU per request follows it (judging/host.py). Each meter writes one
+line every 100 ms to its own file, and one line per stall of 1 ms or more; `StallMeter.window(start, end)` reads
+back the statistics of a trial's window (times are `time.monotonic()`, the clock the meters write).
 
-Line format: `I <t_ns> <wake-ups> <max_us> <h0,h1,...>` (histogram of overshoots, bucket k < 32 µs × 2^k) and
-`S <t_ns> <overshoot_us>` (one stall, `t_ns` when the late wake-up came).
+Line format: `I <t_ns> <wake-ups> <max_us> <h0,h1,...> <work_ns>` (histogram of overshoots, bucket k < 32 µs ×
+2^k; the reference work's CPU time) and `S <t_ns> <overshoot_us>` (one stall, `t_ns` when the late wake-up came).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import statistics
 import sys
 import time
 from collections.abc import Sequence
@@ -31,6 +35,16 @@ WINDOW_WAIT_S = 2.0
 STALL_US = 1_000  # stalls at least this long are written one by one, with their time
 BUCKETS = 16  # overshoot histogram: bucket k holds overshoots below 32 µs x 2^k, the last one everything above
 FIRST_BUCKET_US = 32
+# The reference work: this many rounds of integer arithmetic in the interpreter, all in registers and the first-level
+# cache, timed in the meter thread's own CPU time (so neither a preemption nor the service's load on the core counts).
+# About 140-230 µs here, once per report: 0.2 % of a core.
+REFERENCE_ROUNDS = 3000
+# A core's usual speed: this host switches between speeds (see the module's docstring), so the usual one is the
+# median of the larger of two groups of the run's reports so far: those within SPEED_STEP of the fastest (its
+# REFERENCE_QUANTILE) and those beyond. It needs MIN_REFERENCE_REPORTS of them (2 s) to be known.
+REFERENCE_QUANTILE = 0.1
+SPEED_STEP = 1.25
+MIN_REFERENCE_REPORTS = 20
 
 
 def bucket(overshoot_us: int) -> int:
@@ -45,8 +59,18 @@ def bucket_upper_us(index: int) -> float:
     return math.inf if index >= BUCKETS - 1 else FIRST_BUCKET_US * 2.0**index
 
 
-def meter(out: Path, sleep_ns: int = SLEEP_NS, report_ns: int = REPORT_NS) -> None:
-    """Sleep, measure the overshoot, write a line per report interval and per stall; runs until killed."""
+def reference_work(rounds: int = REFERENCE_ROUNDS) -> int:
+    """Do the fixed reference work; its CPU time in ns (the meter thread's own)."""
+    started = time.thread_time_ns()
+    total = 0
+    for i in range(rounds):
+        total += i * i % 7
+    return time.thread_time_ns() - started
+
+
+def meter(out: Path, sleep_ns: int = SLEEP_NS, report_ns: int = REPORT_NS, rounds: int = REFERENCE_ROUNDS) -> None:
+    """Sleep, measure the overshoot, write a line per report interval (with one timing of the reference work) and
+    per stall; runs until killed."""
     histogram = [0] * BUCKETS
     wakeups = worst = 0
     sleep_s = sleep_ns / 1e9
@@ -63,7 +87,8 @@ def meter(out: Path, sleep_ns: int = SLEEP_NS, report_ns: int = REPORT_NS) -> No
             if overshoot >= STALL_US:
                 handle.write(f"S {after} {overshoot}\n")
             if after >= next_report:
-                handle.write(f"I {after} {wakeups} {worst} {','.join(map(str, histogram))}\n")
+                work_ns = reference_work(rounds)
+                handle.write(f"I {after} {wakeups} {worst} {','.join(map(str, histogram))} {work_ns}\n")
                 histogram = [0] * BUCKETS
                 wakeups = worst = 0
                 next_report = after + report_ns
@@ -78,6 +103,21 @@ class CoreStalls:
     max_ms: float
     p99_ms: float  # upper edge of the histogram bucket holding the 99th percentile overshoot
     stalls_ms: tuple[float, ...]  # every stall of 1 ms or more, in order
+    work_us: float | None = None  # the reference work's median CPU time over the window's reports
+    usual_work_us: float | None = None  # the core's usual time for it over the run until the window's end
+
+    @property
+    def speed_ratio(self) -> float | None:
+        """The window's reference time over the usual one: above 1 the core ran slower than usual (None: unknown)."""
+        if not self.work_us or not self.usual_work_us:
+            return None
+        return self.work_us / self.usual_work_us
+
+    @property
+    def off_speed(self) -> float:
+        """How far the window's speed was from the usual, either way, as a factor of at least 1."""
+        ratio = self.speed_ratio
+        return 1.0 if ratio is None else max(ratio, 1 / ratio)
 
     def over(self, bound_ms: float) -> int:
         """How many stalls reached `bound_ms`."""
@@ -102,8 +142,15 @@ class WindowStalls:
         """The core with the longest stall."""
         return max(self.cores, key=lambda c: c.max_ms).core if self.cores else None
 
+    @property
+    def most_off_speed(self) -> CoreStalls | None:
+        """The core whose speed was furthest from its usual one (None: no core knows its usual speed)."""
+        known = [c for c in self.cores if c.speed_ratio is not None]
+        return max(known, key=lambda c: c.off_speed) if known else None
+
     def as_dict(self, bound_ms: float) -> dict[str, Any]:
         """For results.json: the worst figures over cores, the bound, and each core's."""
+        off = self.most_off_speed
         return {
             "window_s": round(self.end - self.start, 3),
             "max_ms": round(self.max_ms, 2),
@@ -111,12 +158,24 @@ class WindowStalls:
             "bound_ms": bound_ms,
             "over_bound": sum(c.over(bound_ms) for c in self.cores),
             "worst_core": self.worst_core,
+            "speed_ratio": round(off.speed_ratio, 3) if off and off.speed_ratio else None,
+            "speed_core": off.core if off else None,
             "per_core": {
                 str(c.core): {"max_ms": round(c.max_ms, 2), "p99_ms": c.p99_ms, "wakeups": c.wakeups,
-                              "stalls_over_1ms": len(c.stalls_ms), "over_bound": c.over(bound_ms)}
+                              "stalls_over_1ms": len(c.stalls_ms), "over_bound": c.over(bound_ms),
+                              "work_us": _rounded(c.work_us), "usual_work_us": _rounded(c.usual_work_us)}
                 for c in self.cores
             },
         }  # fmt: skip
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _interval(parts: list[str]) -> bool:
+    """Whether a line's fields are an interval report (5 fields; 6 with the reference work's time)."""
+    return len(parts) in (5, 6) and parts[0] == "I" and parts[1].isdigit()
 
 
 def reported_after(path: Path, t_ns: int) -> bool:
@@ -130,7 +189,7 @@ def reported_after(path: Path, t_ns: int) -> bool:
         return False
     for line in reversed(tail):
         parts = line.split()
-        if len(parts) == 5 and parts[0] == "I" and parts[1].isdigit():
+        if _interval(parts):
             return int(parts[1]) > t_ns
     return False
 
@@ -139,13 +198,16 @@ def read_window(path: Path, core: int, start: float, end: float) -> CoreStalls:
     """One meter file's statistics for the window [start, end] (monotonic seconds).
 
     A stall counts when it overlaps the window: it ended after `start` and began before `end`. Interval lines
-    count when their 100 ms ended inside the window (or within one interval after its end).
+    count when their 100 ms ended inside the window (or within one interval after its end); so do their reference
+    work times, whose median is the window's, against the core's usual time over every report until then (usual_time).
     """
     start_ns, end_ns = int(start * 1e9), int(end * 1e9)
     histogram = [0] * BUCKETS
     wakeups = 0
     worst_us = 0
     stalls: list[float] = []
+    works: list[int] = []
+    record: list[int] = []
     try:
         lines = path.read_text(encoding="ascii", errors="replace").splitlines()
     except FileNotFoundError:
@@ -157,14 +219,34 @@ def read_window(path: Path, core: int, start: float, end: float) -> CoreStalls:
             if t >= start_ns and t - overshoot * 1000 <= end_ns:
                 stalls.append(overshoot / 1000)
                 worst_us = max(worst_us, overshoot)
-        elif len(parts) == 5 and parts[0] == "I":
+        elif _interval(parts):
             t = int(parts[1])
+            work = int(parts[5]) if len(parts) == 6 else None
+            if work is not None and t <= end_ns + REPORT_NS:
+                record.append(work)
             if start_ns < t <= end_ns + REPORT_NS:
+                if work is not None:
+                    works.append(work)
                 wakeups += int(parts[2])
                 worst_us = max(worst_us, int(parts[3]))
                 for i, count in enumerate(parts[4].split(",")[:BUCKETS]):
                     histogram[i] += int(count)
-    return CoreStalls(core, wakeups, worst_us / 1000, _p99_ms(histogram), tuple(stalls))
+    work_us = statistics.median(works) / 1000 if works else None
+    usual = usual_time(record)
+    usual_us = usual / 1000 if usual is not None else None
+    return CoreStalls(core, wakeups, worst_us / 1000, _p99_ms(histogram), tuple(stalls), work_us, usual_us)
+
+
+def usual_time(times: list[int]) -> float | None:
+    """The usual reference time among a core's reports: the median of the larger group, those within SPEED_STEP of
+    the fastest (the REFERENCE_QUANTILE) or those beyond (None with fewer than MIN_REFERENCE_REPORTS)."""
+    if len(times) < MIN_REFERENCE_REPORTS:
+        return None
+    ordered = sorted(times)
+    fastest = ordered[max(0, math.ceil(REFERENCE_QUANTILE * len(ordered)) - 1)]
+    fast = [t for t in ordered if t < SPEED_STEP * fastest]
+    slow = ordered[len(fast) :]
+    return float(statistics.median(fast if len(fast) >= len(slow) else slow))
 
 
 def _p99_ms(histogram: list[int]) -> float:

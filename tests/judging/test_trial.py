@@ -41,8 +41,13 @@ GUARD_CASES = [
      "'body as expected' failed on 40 response(s) that were not errors"),
     ("nothing completed", {"client_requests": 0, "server_requests": 0, "client_latency": Latency()}, "no request",
      "no request completed"),
-    ("the host stalled for half the SLO's p99", {"host_stalls": {"max_ms": 50.0, "worst_core": 1}}, "host stall",
-     "host stalled for 50 ms on core 1"),
+    ("the host stalled for half the SLO's p99", {"host_stalls": {"max_ms": 50.0, "worst_core": 1}},
+     "host stall or speed", "host stalled for 50 ms on core 1"),
+    ("a core ran 1.6 times faster than usual in the run",
+     {"host_stalls": {"max_ms": 3.0, "worst_core": 0, "speed_ratio": 0.622, "speed_core": 0,
+                      "per_core": {"0": {"work_us": 140.0, "usual_work_us": 225.0}}}},
+     "host stall or speed",
+     "host speed changed: core 0 ran 1.61× faster than usual in this run (140 µs against 225 µs), bound 1.25× either way"),
     ("a miss while k6 waited for a CPU half the time", {"k6_cpu_wait": 0.5, "client_latency": Latency(p99=0.3)},
      "generator starved", "load generator starved"),
     ("a miss above k6's clean ceiling", {"generator_ceiling_rps": 90.0, "client_latency": Latency(p99=0.3)},
@@ -76,7 +81,7 @@ def test_a_clean_trial_is_valid_and_meets_the_slo() -> None:
 
 def test_every_guard_is_in_the_table_once() -> None:
     names = [g.name for g in GUARDS]
-    assert len(set(names)) == len(names) == len(GUARD_CASES) - 2  # three cases exercise the count guard
+    assert len(set(names)) == len(names) == len(GUARD_CASES) - 3  # three cases exercise the count guard, two the host's
     assert {c[2] for c in GUARD_CASES} == set(names)
     assert all(isinstance(g, Guard) for g in GUARDS)
 
@@ -135,6 +140,8 @@ RETRY_CASES = [
     ("stalled twice", [["host stalled for 80 ms"], ["host stalled for 90 ms"]], True),
     ("stalled three times", [["host stalled for 80 ms"]] * 3, False),
     ("stalled, then the generator gave out", [["host stalled for 80 ms"], ["load generator starved"]], False),
+    ("off speed twice: as a stall, two more tries", [["host speed changed: core 0 ran 1.6× slower"]] * 2, True),
+    ("off speed three times", [["host speed changed: core 0 ran 1.6× slower"]] * 3, False),
 ]
 
 

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from observatory.report.instruments import generator_words, html_section, markdown_section, stall_words
+from observatory.report.instruments import (
+    generator_words,
+    html_section,
+    markdown_section,
+    speed_words,
+    stall_words,
+)
 from observatory.results import Latency, Run, Trial
 
 
-def run_with(calibration: dict | None, stalls: list[float] | None) -> Run:
+def run_with(calibration: dict | None, stalls: list[float] | None, speeds: list[float] | None = None) -> Run:
     run = Run("r", "2026-11-28T00:00:00+00:00", None, "complete", None, {}, {}, {"p99_ms": 100.0, "error_rate": 0.01})
     run.calibration = calibration  # type: ignore[attr-defined]
     for i, worst in enumerate(stalls or []):
         trial = Trial(f"t{i}", "flask", "gunicorn-sync", "json", 1, 1, "constant", 500.0, None, 3.0, "", "")
         trial.client_latency = Latency(p99=0.01)
         trial.host_stalls = {"max_ms": worst, "bound_ms": 50.0, "p99_ms": 1.0, "worst_core": 0}  # type: ignore[attr-defined]
+        if speeds:
+            trial.host_stalls |= {"speed_ratio": speeds[i], "speed_core": 0,
+                                  "per_core": {"0": {"work_us": 200.0 * speeds[i], "usual_work_us": 200.0},
+                                               "1": {"work_us": 190.0, "usual_work_us": 190.0}}}  # fmt: skip
         run.trials.append(trial)
     return run
 
@@ -56,3 +66,14 @@ def test_stalls_over_the_bound_are_counted() -> None:
     words = stall_words(run_with(None, [3.0, 49.9, 50.0, 180.0]))
     assert "watched 4 trials: 2 saw a stall of 50 ms or more" in words
     assert "the longest was 180 ms, in t3" in words
+
+
+def test_the_report_gives_the_hosts_usual_speed_and_the_trials_off_it() -> None:
+    run = run_with(None, [3.0, 3.0, 3.0, 3.0], speeds=[1.0, 1.249, 1.25, 0.58])
+    words = speed_words(run)
+    assert "its usual time in this run was 200 µs on core 0, 190 µs on core 1" in words
+    assert "2 of 4 trials ran 1.25× or more off that speed" in words
+    assert "the furthest ran 1.72× faster than usual, in t3" in words
+    assert html_section(run).count("<svg") == 2  # the stalls' figure and the speed's
+    assert words in markdown_section(run)
+    assert speed_words(run_with(None, [3.0])) == "The host's speed was not measured in this run."

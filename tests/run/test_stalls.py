@@ -14,13 +14,22 @@ from pathlib import Path
 
 import pytest
 
-from observatory.judging.host import host_stalled, stall_bound_ms, stall_reason
+from observatory.judging.host import SPEED_BOUND, host_stalled, speed_reason, stall_bound_ms, stall_reason
 from observatory.judging.slo import Slo
 from observatory.judging.trial import GUARDS, Guard, judge
 from observatory.results import Latency, Trial
 from observatory.run.k6 import K6Settings, run_k6
 from observatory.run.null_target import KEEP_ALIVE, NullTarget
-from observatory.run.stalls import StallMeter, bucket, read_window
+from observatory.run.stalls import (
+    MIN_REFERENCE_REPORTS,
+    SPEED_STEP,
+    StallMeter,
+    WindowStalls,
+    bucket,
+    read_window,
+    reference_work,
+    usual_time,
+)
 
 # A busy loop at real-time priority on one core for a while: it takes the core from everything else, as a
 # hypervisor or a runaway kernel thread would. It ends by itself (it checks the clock, not a signal).
@@ -63,7 +72,7 @@ def test_a_stall_of_half_the_slo_p99_hits_the_trial(max_ms: float, slo_ms: float
 
 def test_the_stall_guard_makes_a_passing_trial_invalid_with_the_reason() -> None:
     guards = GUARDS
-    assert Guard("host stall", host_stalled) in GUARDS
+    assert Guard("host stall or speed", host_stalled) in GUARDS
     calm = judge(trial(host_stalls={"max_ms": 12.0, "worst_core": 0}), Slo(), guards)
     assert calm.valid and calm.slo_met
     stalled = judge(trial(host_stalls={"max_ms": 180.0, "worst_core": 0}), Slo(), guards)
@@ -91,6 +100,90 @@ def test_a_window_counts_the_stalls_that_overlap_it(tmp_path: Path) -> None:
     assert window.wakeups == 100
     assert window.p99_ms == pytest.approx(0.064)  # the bucket below 64 µs holds the 99th percentile
     assert bucket(0) == 0 and bucket(31) == 0 and bucket(32) == 1 and bucket(64) == 2 and bucket(10**9) == 15
+
+
+@pytest.mark.parametrize(
+    ("ratio", "off"),
+    [(None, False), (1.0, False), (1.249, False), (1.25, True), (1.7, True), (0.801, False), (0.8, True), (0.58, True)],
+)
+def test_a_core_a_quarter_off_its_usual_speed_either_way_hits_the_trial(ratio: float | None, off: bool) -> None:
+    stalls = {"max_ms": 2.0, "speed_ratio": ratio, "speed_core": 1, "per_core": {"1": {}}}
+    reason = speed_reason(stalls)
+    assert (reason is not None) is off
+    assert (host_stalled(trial(host_stalls=stalls), Slo()) is not None) is off
+    assert SPEED_BOUND == 1.25
+    if off:
+        assert ratio is not None
+        way, factor = ("slower", ratio) if ratio > 1 else ("faster", 1 / ratio)
+        assert (
+            reason
+            == f"host speed changed: core 1 ran {factor:.2f}× {way} than usual in this run, bound 1.25× either way"
+        )
+
+
+def interval(t_ns: int, work_ns: int | None) -> str:
+    histogram = ",".join(["100"] + ["0"] * 15)
+    return f"I {t_ns} 100 20 {histogram}" + ("" if work_ns is None else f" {work_ns}") + "\n"
+
+
+@pytest.mark.parametrize(
+    ("fast", "slow", "usual"),
+    [(12, 20, 190.0), (20, 12, 110.0), (30, 0, 110.0), (0, 30, 190.0), (5, 10, None)],
+    ids=["mostly slow", "mostly fast", "only fast", "only slow", "too few reports"],
+)
+def test_a_cores_usual_time_is_its_more_frequent_speed(fast: int, slow: int, usual: float | None) -> None:
+    times = [110_000 + 1000 * (i % 5) - 2000 for i in range(fast)] + [
+        190_000 + 1000 * (i % 5) - 2000 for i in range(slow)
+    ]
+    assert usual_time(times) == (None if usual is None else usual * 1000)
+    assert MIN_REFERENCE_REPORTS == 20 and SPEED_STEP == 1.25
+
+
+def test_a_window_reads_the_cores_speed_against_its_usual_one(tmp_path: Path) -> None:
+    """30 reports at 190 µs, then a window of reports at 110 µs: 0.58 times the usual time; reports after the window's
+    end do not count, and a meter of the earlier format (no reference work) still reads, without a speed."""
+    path = tmp_path / "core-0.stalls"
+    tenth = 100_000_000
+    lines = [interval(i * tenth, 190_000) for i in range(1, 31)]
+    lines += [interval(i * tenth, 110_000) for i in range(31, 41)]
+    lines += [interval(i * tenth, 110_000) for i in range(42, 200)]  # later, fast for long: not yet known at the window
+    path.write_text("".join(lines))
+    window = read_window(path, 0, 3.05, 4.0)
+    assert window.work_us == 110.0 and window.usual_work_us == 190.0
+    assert window.speed_ratio == pytest.approx(110 / 190) and window.off_speed == pytest.approx(190 / 110)
+    as_dict = WindowStalls(3.05, 4.0, (window,)).as_dict(50.0)
+    assert as_dict["speed_ratio"] == pytest.approx(0.579, abs=1e-3) and as_dict["speed_core"] == 0
+    assert "1.73× faster than usual in this run (110 µs against 190 µs)" in (speed_reason(as_dict) or "")
+    later = read_window(path, 0, 15.05, 16.0)  # by then the fast speed is the usual one
+    assert later.usual_work_us == 110.0 and later.speed_ratio == pytest.approx(1.0)
+    early = read_window(path, 0, 0.5, 1.0)  # too few reports before it to know the core's usual speed
+    assert early.work_us == 190.0 and early.usual_work_us is None and early.speed_ratio is None
+    old = tmp_path / "old.stalls"
+    old.write_text("".join(interval(i * tenth, None) for i in range(1, 40)))
+    legacy = read_window(old, 0, 1.0, 3.0)
+    assert legacy.wakeups > 0 and legacy.work_us is None and legacy.speed_ratio is None
+
+
+def test_the_reference_work_times_the_work_done() -> None:
+    """Twice the rounds take about twice the CPU time (interleaved, medians): the meter times work, not the clock."""
+    single, double = [], []
+    for _ in range(40):
+        single.append(reference_work(3000))
+        double.append(reference_work(6000))
+    ratio = sorted(double)[20] / sorted(single)[20]
+    assert 1.6 <= ratio <= 2.5, ratio
+
+
+def test_real_meters_report_each_cores_speed(tmp_path: Path) -> None:
+    cores = sorted(os.sched_getaffinity(0))
+    with StallMeter(cores, tmp_path / "stalls") as meter:
+        time.sleep(0.1 * MIN_REFERENCE_REPORTS + 0.5)
+        ended = time.monotonic()
+        window = meter.window(ended - 0.5, ended)
+    for core in window.cores:
+        assert core.work_us is not None and 20 <= core.work_us <= 5000, core
+        assert core.usual_work_us is not None and 20 <= core.usual_work_us <= 5000, core
+    assert window.as_dict(50.0)["speed_ratio"] is not None
 
 
 def test_a_stall_injected_mid_trial_is_detected(tmp_path: Path) -> None:
