@@ -251,6 +251,8 @@ class Session:
             tried = at_rate.setdefault(rate, [])
             fresh: list[Trial] = []
             while not fresh or needs_retry(fresh):
+                if self._stall_meter is not None:  # a trial started while the host runs off its usual speed is lost
+                    self._stall_meter.wait_for_usual_speed()
                 # a rate's first trial steers the search; any later one (a confirmation, a retry) decides what is
                 # published, on at least MIN_P99_SAMPLES requests
                 window = measured_window_s(size, rate, confirming=bool(tried))

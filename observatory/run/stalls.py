@@ -45,6 +45,11 @@ REFERENCE_ROUNDS = 3000
 REFERENCE_QUANTILE = 0.1
 SPEED_STEP = 1.25
 MIN_REFERENCE_REPORTS = 20
+# Before a constant-rate trial the harness waits, at most this long, until every core's last RECENT_REPORTS reference
+# times are back near its usual speed: the host's speed switches every few seconds to minutes, and a trial started
+# off it would only be run again (judging/host.py).
+SPEED_WAIT_S = 10.0
+RECENT_REPORTS = 5
 
 
 def bucket(overshoot_us: int) -> int:
@@ -176,6 +181,25 @@ def _rounded(value: float | None) -> float | None:
 def _interval(parts: list[str]) -> bool:
     """Whether a line's fields are an interval report (5 fields; 6 with the reference work's time)."""
     return len(parts) in (5, 6) and parts[0] == "I" and parts[1].isdigit()
+
+
+def reference_times(path: Path) -> list[int]:
+    """Every reference work time (ns) a meter file holds, in order."""
+    try:
+        lines = path.read_text(encoding="ascii", errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+    return [int(parts[5]) for line in lines if _interval(parts := line.split()) and len(parts) == 6]
+
+
+def at_usual_speed(times: list[int], recent: int = RECENT_REPORTS, bound: float = SPEED_STEP) -> bool:
+    """Whether the last `recent` reference times' median lies within `bound` of the usual time, either way (True
+    while the usual time is not known yet)."""
+    usual = usual_time(times)
+    if usual is None or len(times) < recent:
+        return True
+    ratio = statistics.median(times[-recent:]) / usual
+    return 1 / bound < ratio < bound
 
 
 def reported_after(path: Path, t_ns: int) -> bool:
@@ -324,6 +348,17 @@ class StallMeter:
                 stalls = replace(stalls, max_ms=max(stalls.max_ms, silent_ms), stalls_ms=(*stalls.stalls_ms, silent_ms))
             cores.append(stalls)
         return WindowStalls(start, end, tuple(cores))
+
+    def wait_for_usual_speed(self, timeout: float = SPEED_WAIT_S) -> float:
+        """Wait until every core runs near its usual speed again (`at_usual_speed`), at most `timeout` seconds; the
+        seconds waited."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            self.check_alive()
+            if all(at_usual_speed(reference_times(self.path(core))) for core in self.cores):
+                break
+            time.sleep(0.1)
+        return time.monotonic() - started
 
     def stop(self) -> None:
         """Stop every meter."""

@@ -25,8 +25,10 @@ from observatory.run.stalls import (
     SPEED_STEP,
     StallMeter,
     WindowStalls,
+    at_usual_speed,
     bucket,
     read_window,
+    reference_times,
     reference_work,
     usual_time,
 )
@@ -162,6 +164,26 @@ def test_a_window_reads_the_cores_speed_against_its_usual_one(tmp_path: Path) ->
     old.write_text("".join(interval(i * tenth, None) for i in range(1, 40)))
     legacy = read_window(old, 0, 1.0, 3.0)
     assert legacy.wakeups > 0 and legacy.work_us is None and legacy.speed_ratio is None
+
+
+@pytest.mark.parametrize(
+    ("recent_us", "at_usual"),
+    [(190, True), (110, False), (152.1, True), (152.0, False), (237.4, True), (237.5, False)],
+)
+def test_a_trial_waits_while_the_cores_last_reports_are_off_its_usual_speed(recent_us: float, at_usual: bool) -> None:
+    times = [190_000] * 30 + [int(recent_us * 1000)] * 5
+    assert at_usual_speed(times) is at_usual
+    assert at_usual_speed([110_000] * 10)  # not known yet: no wait
+
+
+def test_waiting_for_the_usual_speed_reads_the_meters_files(tmp_path: Path) -> None:
+    path = tmp_path / "core-0.stalls"
+    path.write_text("".join(interval(i * 100_000_000, 190_000) for i in range(1, 31)) + "S 5 3000\n")
+    assert reference_times(path) == [190_000] * 30
+    with StallMeter([sorted(os.sched_getaffinity(0))[0]], tmp_path / "real") as meter:
+        time.sleep(0.1 * MIN_REFERENCE_REPORTS + 0.3)
+        waited = meter.wait_for_usual_speed(timeout=0.5)
+    assert 0 <= waited <= 0.7
 
 
 def test_the_reference_work_times_the_work_done() -> None:
