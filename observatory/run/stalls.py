@@ -3,8 +3,8 @@ and times a fixed piece of reference work every 100 ms, to see how fast the core
 
 A late wake-up is time the core gave to something else (another process, the kernel, the hypervisor): any
 process on that core, k6's or the service's, lost the same time. The reference work's CPU time is the core's speed:
-on this machine's host it switches, every few seconds to minutes, between about 140 µs and about 225 µs (1.6×)
-with nothing of ours running, and a service's CPU per request follows it (judging/host.py). Each meter writes one
+on this machine's host it switches, every few seconds to minutes, between about 105-155 µs and about 185-240 µs
+(1.6-1.8×) with nothing of ours running, and a service's CPU per request follows it (judging/host.py). Each meter writes one
 line every 100 ms to its own file, and one line per stall of 1 ms or more; `StallMeter.window(start, end)` reads
 back the statistics of a trial's window (times are `time.monotonic()`, the clock the meters write).
 
@@ -37,7 +37,7 @@ BUCKETS = 16  # overshoot histogram: bucket k holds overshoots below 32 µs x 2^
 FIRST_BUCKET_US = 32
 # The reference work: this many rounds of integer arithmetic in the interpreter, all in registers and the first-level
 # cache, timed in the meter thread's own CPU time (so neither a preemption nor the service's load on the core counts).
-# About 140-230 µs here, once per report: 0.2 % of a core.
+# About 105-240 µs here, once per report: 0.1-0.2 % of a core.
 REFERENCE_ROUNDS = 3000
 # A core's usual speed: this host switches between speeds (see the module's docstring), so the usual one is the
 # median of the larger of two groups of the run's reports so far: those within SPEED_STEP of the fastest (its
