@@ -8,8 +8,8 @@ requests of a short trial's last percentile over the SLO. Stalls are measured by
 
 The speed bound is 1.25 times a core's usual time for the meter's reference work, either way. This machine's host
 switches, with nothing of ours running, between two speeds: the reference work takes about 105-155 µs or about
-185-240 µs (1.6-1.8×), each within about 8 %, for seconds to minutes at a time, the slower one most of the time
-today. Near a capacity the verdict follows that speed, not the service: in five repeats of flask json, rates that
+185-240 µs (1.6-1.8×), each within about 8 %, for seconds to minutes at a time (the slower one most of the time
+on 2026-12-03). Near a capacity the verdict follows that speed, not the service: in five repeats of flask json, rates that
 passed in fast windows missed in slow ones (1,750 req/s passed at 134 µs and missed its confirmation at 234 µs),
 and the slow speed raised the service's CPU per request by a quarter or more. So a run compares like with like: a
 trial counts only when every core ran at its usual speed of the run (stalls.usual_time: the more frequent of the
