@@ -1,5 +1,5 @@
-"""The host guards: a trial during which a core stalled long enough to decide its p99, or ran markedly slower than
-its fastest, says nothing about the service.
+"""The host guards: a trial during which a core stalled long enough to decide its p99, or ran markedly off its usual
+speed in the run, says nothing about the service.
 
 The bound is half the SLO's p99 (50 ms for 100 ms). A stall of d ms holds back every request in flight or arriving
 during it by up to d ms, and near capacity the queue it leaves drains slowly (at 90 % load, ten times as long as
@@ -47,11 +47,16 @@ def stall_reason(stalls: dict[str, Any] | None, slo: Slo) -> str | None:
     return f"{HOST} for {worst:.0f} ms{where} (bound {bound:g} ms, half the SLO's p99)"
 
 
+def within_speed_bound(ratio: float) -> bool:
+    """Whether a reference time over the usual one lies within SPEED_BOUND of 1, either way."""
+    return 1 / SPEED_BOUND < ratio < SPEED_BOUND
+
+
 def speed_reason(stalls: dict[str, Any] | None) -> str | None:
     """`host speed changed: ...` when a core's reference work took SPEED_BOUND times its usual time or more, or that
     much less; else None."""
     ratio = (stalls or {}).get("speed_ratio")
-    if not ratio or 1 / SPEED_BOUND < ratio < SPEED_BOUND:
+    if not ratio or within_speed_bound(ratio):
         return None
     assert stalls is not None
     core = stalls.get("speed_core")

@@ -12,7 +12,7 @@ from typing import Any
 
 from matplotlib.ticker import MaxNLocator
 
-from observatory.judging.host import SPEED_BOUND
+from observatory.judging.host import SPEED_BOUND, within_speed_bound
 from observatory.report.figures import WIDTH, _svg, plt
 from observatory.results import Run
 
@@ -135,13 +135,13 @@ def speed_words(run: Run) -> str:
         f"{figures['usual_work_us']:.0f} µs on core {core}" for core, figures in sorted(last.items())
         if figures.get("usual_work_us")
     )  # fmt: skip
-    off = [(trial, s["speed_ratio"]) for trial, s in measured if not 1 / SPEED_BOUND < s["speed_ratio"] < SPEED_BOUND]
+    off = [trial for trial, stalls in measured if not within_speed_bound(stalls["speed_ratio"])]
     furthest_id, furthest = max(measured, key=lambda item: max(item[1]["speed_ratio"], 1 / item[1]["speed_ratio"]))
     ratio = furthest["speed_ratio"]
     way = f"{ratio:.2f}× slower" if ratio >= 1 else f"{1 / ratio:.2f}× faster"
     return (
         f"The same meters timed a fixed piece of reference work every 100 ms, to see how fast each core ran: its usual "
-        f"time in this run was {usual} (compare it between runs: this host switches between speeds about 1.6× apart). "
+        f"time in this run was {usual} (compare it between runs: this host's speed can switch, judging/host.py). "
         f"{len(off)} of {len(measured)} trials ran {SPEED_BOUND:g}× or more off that speed, either way, and were "
         f"retried or marked invalid; the furthest ran {way} than usual, in {furthest_id}."
     )
@@ -154,7 +154,7 @@ def speed_figure(run: Run) -> str | None:
         return None
     values = [stalls["speed_ratio"] for _, stalls in measured]
     figure, axes = plt.subplots(figsize=(WIDTH, 2.6))
-    colours = ["#3366aa" if 1 / SPEED_BOUND < v < SPEED_BOUND else "#a40000" for v in values]
+    colours = ["#3366aa" if within_speed_bound(v) else "#a40000" for v in values]
     axes.scatter(range(1, len(values) + 1), values, color=colours, s=12)
     for bound in (SPEED_BOUND, 1 / SPEED_BOUND):
         axes.axhline(bound, color="#a40000", linewidth=1)

@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any
 
 from observatory.errors import ObservatoryError
+from observatory.judging.host import within_speed_bound
 from observatory.run.processes import OwnedProcess
 
 SLEEP_NS = 1_000_000
@@ -192,14 +193,13 @@ def reference_times(path: Path) -> list[int]:
     return [int(parts[5]) for line in lines if _interval(parts := line.split()) and len(parts) == 6]
 
 
-def at_usual_speed(times: list[int], recent: int = RECENT_REPORTS, bound: float = SPEED_STEP) -> bool:
-    """Whether the last `recent` reference times' median lies within `bound` of the usual time, either way (True
-    while the usual time is not known yet)."""
+def at_usual_speed(times: list[int], recent: int = RECENT_REPORTS) -> bool:
+    """Whether the last `recent` reference times' median lies within the host guard's bound of the usual time, either
+    way (True while the usual time is not known yet)."""
     usual = usual_time(times)
     if usual is None or len(times) < recent:
         return True
-    ratio = statistics.median(times[-recent:]) / usual
-    return 1 / bound < ratio < bound
+    return within_speed_bound(statistics.median(times[-recent:]) / usual)
 
 
 def reported_after(path: Path, t_ns: int) -> bool:
