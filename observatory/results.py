@@ -91,7 +91,7 @@ class Capacity:
     lower_bound_reason: str | None = None  # "load generator" or "out of steps: every rate tried passed"
     resolution: float | None = None  # req/s: the widest gap between a repeat's best pass and its lowest miss
     unfinished_repeats: int = 0  # repeats whose search was stopped, left out of the figures above
-    undecided_repeats: int = 0  # finished repeats in which no trial was valid, left out too
+    undecided_repeats: int = 0  # finished repeats that decided nothing (judging.capacity.RepeatOutcome), left out too
     p99_at_capacity: float | None = None  # seconds, client side: median over repeats of the p99 at their capacity
     cpu_seconds_per_1k: float | None = None  # service CPU seconds per 1,000 requests at capacity (median over repeats)
     peak_rss_bytes: float | None = None  # the service's peak resident memory over its valid trials of this workload

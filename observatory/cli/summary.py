@@ -63,7 +63,10 @@ def summary_table(run: Run) -> Table:
     if "unfinished" in notes:
         caption.append("Repeats whose search was stopped are left out of the capacity, its range and CV.")
     if "undecided" in notes:
-        caption.append("Repeats in which every trial was invalid decided nothing and are left out (reasons above).")
+        caption.append(
+            "Repeats that decided nothing (every trial invalid, or the host left every rate below a miss undecided) "
+            "are left out (reasons above)."
+        )
     table.caption = "\n".join(caption)
     return table
 

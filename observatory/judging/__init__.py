@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from observatory.judging.capacity import bounds, from_trials, is_lower_bound, repeat_outcomes, summarise
 from observatory.judging.slo import Slo
-from observatory.judging.trial import GUARDS, INVALID, MISS, PASS, judge, needs_retry, rate_verdict, slo_misses
+from observatory.judging.trial import (
+    GUARDS,
+    INVALID,
+    MISS,
+    PASS,
+    judge,
+    needs_retry,
+    rate_verdict,
+    search_verdict,
+    slo_misses,
+)
 
 __all__ = [
     "GUARDS",
@@ -23,6 +33,7 @@ __all__ = [
     "needs_retry",
     "rate_verdict",
     "repeat_outcomes",
+    "search_verdict",
     "slo_misses",
     "summarise",
 ]

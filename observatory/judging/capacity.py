@@ -12,7 +12,9 @@ Rules, in words (README "How a trial and a capacity are judged"):
 - A capacity is a lower bound ("≥") when any finished repeat is censored.
 - A repeat whose search did not finish (the run was stopped) is left out; the capacity says how many were.
 - A finished repeat with no passing rate counts as 0: the service missed the SLO at every rate tried. A repeat in
-  which no trial was valid decided nothing: it is left out too, and counted as undecided.
+  which no trial was valid decided nothing: it is left out too, and counted as undecided. So is a repeat with no
+  pass whose rates below its lowest miss the host left undecided: its capacity is below that miss, but not known
+  to be 0.
 """
 
 from __future__ import annotations
@@ -45,11 +47,13 @@ class RepeatOutcome:
     best_pass: float | None
     lowest_miss: float | None
     censored_by: str | None  # None, GENERATOR_REASON, HOST_REASON, INVALID_ABOVE or OUT_OF_STEPS
+    host_left_below: bool = False  # no rate passed, and the host left a rate below the lowest miss undecided
 
     @property
     def undecided(self) -> bool:
-        """No rate passed and none missed validly: every trial was invalid, so the repeat says nothing."""
-        return self.best_pass is None and self.lowest_miss is None
+        """No rate passed, and either none missed validly (every trial was invalid) or the host left the rates below
+        the miss undecided: the repeat does not say what the capacity is."""
+        return self.best_pass is None and (self.lowest_miss is None or self.host_left_below)
 
     @property
     def gap(self) -> float | None:
@@ -77,6 +81,11 @@ def repeat_outcome(repeat: int, trials: Iterable[Trial]) -> RepeatOutcome:
     ceiling = max(
         (t.generator_ceiling_rps for g in by_rate.values() for t in g if t.generator_ceiling_rps), default=None
     )
+    host_left_below = (
+        best is None
+        and lowest_miss is not None
+        and any(verdicts[r] == INVALID and any(map(host_decided, by_rate[r])) for r in by_rate if r < lowest_miss)
+    )
     censored_by = None
     if generator_bound(best, lowest_miss, ceiling):
         censored_by = GENERATOR_REASON
@@ -90,7 +99,7 @@ def repeat_outcome(repeat: int, trials: Iterable[Trial]) -> RepeatOutcome:
             censored_by = INVALID_ABOVE
         else:
             censored_by = OUT_OF_STEPS
-    return RepeatOutcome(repeat, best, lowest_miss, censored_by)
+    return RepeatOutcome(repeat, best, lowest_miss, censored_by, host_left_below)
 
 
 def repeat_outcomes(trials: Iterable[Trial]) -> dict[Key, dict[int, RepeatOutcome]]:

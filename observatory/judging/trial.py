@@ -155,3 +155,16 @@ def needs_retry(attempts: list[Trial]) -> bool:
         return False
     budget = STALL_RETRIES if host_decided(attempts[-1]) else INVALID_RETRIES
     return len(attempts) <= budget
+
+
+def search_verdict(at_rate: list[Trial], fresh: list[Trial]) -> bool | None:
+    """What the capacity search learns from its latest try at a rate (`fresh`: that try's attempts, the last of
+    `at_rate`, which holds every trial at the rate in the repeat).
+
+    None when the host left the try undecided: none of its attempts was valid and the last was the host's (so a
+    confirmation the host left undecided does not confirm through the earlier pass). Otherwise True when the rate
+    passes over all its trials (`rate_verdict`): a rate with only invalid trials for another reason is a failure.
+    """
+    if fresh and not any(t.valid for t in fresh) and host_decided(fresh[-1]):
+        return None
+    return rate_verdict(at_rate) == PASS

@@ -143,7 +143,20 @@ def speed_words(run: Run) -> str:
         f"The same meters timed a fixed piece of reference work every 100 ms, to see how fast each core ran: its usual "
         f"time in this run was {usual} (compare it between runs: this host's speed can switch, judging/host.py). "
         f"{len(off)} of {len(measured)} trials ran {SPEED_BOUND:g}× or more off that speed, either way, and were "
-        f"retried or marked invalid; the furthest ran {way} than usual, in {furthest_id}."
+        f"retried or marked invalid; the furthest ran {way} than usual, in {furthest_id}.{_wait_words(measured)}"
+    )
+
+
+def _wait_words(measured: list[tuple[str, dict[str, Any]]]) -> str:
+    """How long the harness waited for the host's usual speed before the constant-rate trials."""
+    waits = [w for _, stalls in measured if (w := stalls.get("waited_for_usual_speed_s")) is not None]
+    if not waits:
+        return ""
+    in_vain = sum(stalls.get("usual_speed_before") is False for _, stalls in measured)
+    return (
+        f" Before each constant-rate trial the harness waited for every core's usual speed: {sum(waits):.0f} s in all "
+        f"over {len(waits)} trials, the longest {max(waits):.1f} s; {in_vain} of them started without it (the wait "
+        f"has a limit)."
     )
 
 

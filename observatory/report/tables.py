@@ -39,7 +39,7 @@ class CapacityRow:
         if c.unfinished_repeats:
             notes.append(f"{c.unfinished_repeats} unfinished repeat(s) left out")
         if c.undecided_repeats:
-            notes.append(f"{c.undecided_repeats} repeat(s) with no valid trial left out (see the invalid trials)")
+            notes.append(f"{c.undecided_repeats} undecided repeat(s) left out (see the invalid trials)")
         return "; ".join(notes)
 
     def spread(self) -> str:

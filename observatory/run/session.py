@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from observatory.errors import ObservatoryError
-from observatory.judging import PASS, from_trials, needs_retry, rate_verdict
+from observatory.judging import from_trials, needs_retry, search_verdict
 from observatory.judging.capacity import repeat_outcome
 from observatory.results import Run, Search, Trial, save
 from observatory.run.calibration import Calibration, calibrate, connection_mode
@@ -197,7 +197,7 @@ class Session:
             generator_ceiling_rps=ceiling,
         )
 
-    def _spec(self, block: Block, scenario: str, duration: float, **level: float | int) -> TrialSpec:
+    def _spec(self, block: Block, scenario: str, duration: float, **level: object) -> TrialSpec:
         return TrialSpec(
             framework=block.profile.framework,
             profile=block.profile.name,
@@ -246,22 +246,24 @@ class Session:
         self.run.searches.append(record)
         at_rate: dict[float, list[Trial]] = {}
 
-        def passes(rate: float) -> bool:
-            """Run the rate (again, when confirming); retry an invalid trial; judge every trial at the rate."""
+        def passes(rate: float) -> bool | None:
+            """Run the rate (again, when confirming); retry an invalid trial; judge every trial at the rate (None:
+            the host left this try undecided)."""
             tried = at_rate.setdefault(rate, [])
             fresh: list[Trial] = []
             while not fresh or needs_retry(fresh):
-                if self._stall_meter is not None:  # a trial started while the host runs off its usual speed is lost
-                    self._stall_meter.wait_for_usual_speed()
+                # a trial started while the host runs off its usual speed is lost: wait for it (recorded per trial)
+                waited = self._stall_meter.wait_for_usual_speed() if self._stall_meter is not None else None
                 # a rate's first trial steers the search; any later one (a confirmation, a retry) decides what is
                 # published, on at least MIN_P99_SAMPLES requests
                 window = measured_window_s(size, rate, confirming=bool(tried))
                 spec = self._spec(
-                    block, "constant", window, rate=rate, attempt=len(tried) + 1, warmup_s=trial_warmup_s(size)
-                )
+                    block, "constant", window, rate=rate, attempt=len(tried) + 1, warmup_s=trial_warmup_s(size),
+                    waited_for_host=waited,
+                )  # fmt: skip
                 fresh.append(self._record(spec, service, block))
                 tried.append(fresh[-1])
-            return rate_verdict(tried) == PASS
+            return search_verdict(tried, fresh)
 
         ceiling = self._context(service, block).generator_ceiling_rps
         outcome = search(probe_rps, size.steps, passes, ceiling=ceiling)

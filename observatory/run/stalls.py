@@ -184,13 +184,20 @@ def _interval(parts: list[str]) -> bool:
     return len(parts) in (5, 6) and parts[0] == "I" and parts[1].isdigit()
 
 
-def reference_times(path: Path) -> list[int]:
-    """Every reference work time (ns) a meter file holds, in order."""
+def reference_times(path: Path, offset: int = 0) -> tuple[list[int], int]:
+    """The reference work times (ns) a meter file holds from byte `offset` on, in order, and the offset after the
+    last whole line read (a line still being written is left for the next call)."""
     try:
-        lines = path.read_text(encoding="ascii", errors="replace").splitlines()
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            chunk = handle.read()
     except FileNotFoundError:
-        return []
-    return [int(parts[5]) for line in lines if _interval(parts := line.split()) and len(parts) == 6]
+        return [], offset
+    whole = chunk[: chunk.rfind(b"\n") + 1]
+    lines = whole.decode("ascii", errors="replace").splitlines()
+    return [int(parts[5]) for line in lines if _interval(parts := line.split()) and len(parts) == 6], offset + len(
+        whole
+    )
 
 
 def at_usual_speed(times: list[int], recent: int = RECENT_REPORTS) -> bool:
@@ -286,6 +293,14 @@ def _p99_ms(histogram: list[int]) -> float:
     return 0.0
 
 
+@dataclass(frozen=True)
+class SpeedWait:
+    """How long the harness waited for the host's usual speed before a trial, and whether it came."""
+
+    seconds: float
+    reached: bool
+
+
 class StallMeter:
     """One meter process per core, started for a run; `window()` reads a trial's stalls; leaving stops them."""
 
@@ -293,6 +308,9 @@ class StallMeter:
         self.cores = sorted(set(cores))
         self.directory = directory
         self._processes: list[OwnedProcess] = []
+        # each core's reference times read so far, and where in its file to read on (wait_for_usual_speed polls)
+        self._times: dict[int, list[int]] = {core: [] for core in self.cores}
+        self._read_to: dict[int, int] = dict.fromkeys(self.cores, 0)
 
     def path(self, core: int) -> Path:
         """The meter file of `core`."""
@@ -303,6 +321,7 @@ class StallMeter:
         self.directory.mkdir(parents=True, exist_ok=True)
         for core in self.cores:
             self.path(core).unlink(missing_ok=True)
+            self._times[core], self._read_to[core] = [], 0
             argv = [sys.executable, "-m", "observatory.run.stalls", "--out", str(self.path(core))]
             log = self.directory / f"core-{core}.log"
             self._processes.append(OwnedProcess(f"stall meter (core {core})", argv, log_path=log, cores=[core]).start())
@@ -349,16 +368,22 @@ class StallMeter:
             cores.append(stalls)
         return WindowStalls(start, end, tuple(cores))
 
-    def wait_for_usual_speed(self, timeout: float = SPEED_WAIT_S) -> float:
-        """Wait until every core runs near its usual speed again (`at_usual_speed`), at most `timeout` seconds; the
-        seconds waited."""
+    def reference_times(self, core: int) -> list[int]:
+        """Every reference time `core`'s meter has reported so far (reading only what is new since the last call)."""
+        new, self._read_to[core] = reference_times(self.path(core), self._read_to[core])
+        self._times[core].extend(new)
+        return self._times[core]
+
+    def wait_for_usual_speed(self, timeout: float = SPEED_WAIT_S) -> SpeedWait:
+        """Wait until every core runs near its usual speed again (`at_usual_speed`), at most `timeout` seconds."""
         started = time.monotonic()
-        while time.monotonic() - started < timeout:
+        while True:
             self.check_alive()
-            if all(at_usual_speed(reference_times(self.path(core))) for core in self.cores):
-                break
+            if all(at_usual_speed(self.reference_times(core)) for core in self.cores):
+                return SpeedWait(time.monotonic() - started, reached=True)
+            if time.monotonic() - started >= timeout:
+                return SpeedWait(time.monotonic() - started, reached=False)
             time.sleep(0.1)
-        return time.monotonic() - started
 
     def stop(self) -> None:
         """Stop every meter."""

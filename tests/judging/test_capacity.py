@@ -124,3 +124,20 @@ def test_a_repeat_with_only_invalid_trials_decides_nothing() -> None:
     assert cap.per_repeat == [900] and cap.median == 900 and cap.undecided_repeats == 1
     (alone,) = from_trials([at(600, k6=0.95), at(600, k6=0.95, attempt=2)])
     assert alone.median is None and alone.undecided_repeats == 1
+
+
+def test_a_repeat_whose_rates_below_its_miss_the_host_left_undecided_is_not_zero() -> None:
+    """1,000 missed, and the host left 500 undecided (three stalled tries): the capacity is below 1,000 but not known
+    to be 0, so the repeat is left out as undecided. A miss at 500 instead makes it 0.
+    Seeded fault: without the host's case, repeat 2 counts as 0 and the median falls from 900 to 450."""
+    host_left = [at(1000, p99=0.3, repeat=2)] + [stalled(500, attempt=a) for a in (1, 2, 3)]
+    for trial in host_left:
+        trial.repeat = 2
+    (cap,) = from_trials([at(900), at(1000, p99=0.3), *host_left])
+    assert cap.per_repeat == [900] and cap.median == 900 and cap.undecided_repeats == 1
+    (missed,) = from_trials([at(900), at(1000, p99=0.3), at(1000, p99=0.3, repeat=2), at(500, p99=0.3, repeat=2)])
+    assert missed.per_repeat == [900, None] and missed.median == 450 and missed.undecided_repeats == 0
+    other_guard = [at(1000, p99=0.3, repeat=2), miscounted(500)]
+    other_guard[1].repeat = 2
+    (counted,) = from_trials([at(900), at(1000, p99=0.3), *other_guard])
+    assert counted.per_repeat == [900, None], "only the host leaves a rate undecided; other guards fail it"

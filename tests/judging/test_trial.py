@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from observatory.judging import GUARDS, INVALID, MISS, PASS, Slo, judge, needs_retry, rate_verdict
-from observatory.judging.trial import Guard, generator_decided
+from observatory.judging.trial import Guard, generator_decided, search_verdict
 from observatory.results import Latency, Trial
 
 SLO = Slo(p99_ms=100.0, error_rate=0.01)
@@ -171,3 +171,33 @@ def test_rate_verdict(verdicts: list[str], expected: str) -> None:
     made = {"pass": clean(), "miss": clean(client_latency=Latency(p99=0.5)), "invalid": clean(k6_cpu_utilisation=1.0)}
     trials = [judge(replace(made[v], attempt=i + 1), SLO) for i, v in enumerate(verdicts)]
     assert rate_verdict(trials) == expected
+
+
+# (case, the verdicts of the rate's earlier tries, of this try's attempts, what the search learns)
+SEARCH_CASES = [
+    ("a pass", [], ["pass"], True),
+    ("a miss", [], ["miss"], False),
+    ("the host three times: undecided", [], ["host", "host", "host"], None),
+    ("the host, then a pass on retry", [], ["host", "pass"], True),
+    ("the generator twice: a failure", [], ["generator", "generator"], False),
+    ("the host, then the generator: a failure", [], ["host", "generator"], False),
+    ("a confirmation the host left undecided", ["pass"], ["host", "host", "host"], None),
+    ("a confirmation the generator spoiled still counts the pass", ["pass"], ["generator", "generator"], True),
+    ("a confirmation that missed", ["pass"], ["miss"], False),
+]
+
+
+@pytest.mark.parametrize(
+    ("before", "attempts", "learns"), [c[1:] for c in SEARCH_CASES], ids=[c[0] for c in SEARCH_CASES]
+)
+def test_what_the_search_learns_from_a_try(before: list[str], attempts: list[str], learns: bool | None) -> None:
+    """Seeded fault: without the host's case (a rate the host left undecided counted as a failure, as it was), the
+    two undecided cases fail."""
+    made = {
+        "pass": clean(),
+        "miss": clean(client_latency=Latency(p99=0.5)),
+        "generator": clean(k6_cpu_utilisation=1.0),
+        "host": clean(host_stalls={"max_ms": 80.0, "worst_core": 0}),
+    }
+    trials = [judge(replace(made[v], attempt=i + 1), SLO) for i, v in enumerate(before + attempts)]
+    assert search_verdict(trials, trials[len(before) :]) is learns

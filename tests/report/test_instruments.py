@@ -77,3 +77,14 @@ def test_the_report_gives_the_hosts_usual_speed_and_the_trials_off_it() -> None:
     assert html_section(run).count("<svg") == 2  # the stalls' figure and the speed's
     assert words in markdown_section(run)
     assert speed_words(run_with(None, [3.0])) == "The host's speed was not measured in this run."
+
+
+def test_the_report_says_how_long_the_harness_waited_for_the_hosts_usual_speed() -> None:
+    run = run_with(None, [3.0, 3.0, 3.0], speeds=[1.0, 1.0, 1.3])
+    waits = [(0.0, True), (4.26, True), (10.05, False)]
+    for trial, (seconds, reached) in zip(run.trials, waits, strict=True):
+        trial.host_stalls |= {"waited_for_usual_speed_s": seconds, "usual_speed_before": reached}
+    words = speed_words(run)
+    assert "waited for every core's usual speed: 14 s in all over 3 trials, the longest 10.1 s" in words
+    assert "1 of them started without it" in words
+    assert "waited" not in speed_words(run_with(None, [3.0], speeds=[1.0]))  # runs from before the wait was recorded

@@ -137,3 +137,72 @@ def test_seeded_fault_nine_steps_end_that_search_unconfirmed() -> None:
     probe, passes = knee_as_measured()
     outcome = search(probe, 9, passes)
     assert not outcome.confirmed and outcome.best_pass == 1534.0 and outcome.lowest_failure == 1790.0, outcome
+
+
+def host_leaves_undecided(
+    capacity: float, undecided: dict[float, int]
+) -> tuple[list[float], Callable[[float], bool | None]]:
+    """A service with this capacity on a host that leaves the first `undecided[rate]` tries at each rate undecided
+    (None: every attempt ran off the host's usual speed); returns the rates tried and `passes`."""
+    tried: list[float] = []
+    left = dict(undecided)
+
+    def passes(rate: float) -> bool | None:
+        tried.append(rate)
+        if left.get(rate, 0) > 0:
+            left[rate] -= 1
+            return None
+        return rate <= capacity
+
+    return tried, passes
+
+
+def test_a_rate_the_host_left_undecided_is_no_failure_and_is_tried_again() -> None:
+    """Flask json on a host switching speeds (probe about 1,250, capacity about 1,300): the probe's rate was
+    undecided. The search closes in on it from below, tries it again, and finds the capacity above it.
+    Seeded fault: counted as a failure (as it was), the search ends at 1,203 req/s, under the rate it never judged."""
+    from observatory.run.sizes import SIZES
+
+    tried, passes = host_leaves_undecided(1300.0, {1250.0: 1})
+    outcome = search(1250.0, SIZES["quick"].steps, passes)
+    assert tried == [1062.0, 1250.0, 1156.0, 1203.0, 1250.0, 1312.0, 1250.0], tried
+    assert outcome.best_pass == 1250.0 and outcome.lowest_failure == 1312.0 and outcome.confirmed
+
+
+def test_an_undecided_first_rate_is_tried_again_before_halving() -> None:
+    tried, passes = host_leaves_undecided(1300.0, {1062.0: 1})
+    outcome = search(1250.0, 12, passes)
+    assert tried[:2] == [1062.0, 1062.0] and outcome.best_pass is not None and outcome.best_pass > 1062, tried
+
+
+def test_a_rate_still_undecided_on_its_second_try_bounds_the_search_without_failing() -> None:
+    """Left undecided twice, the rate stays neither a pass nor a failure: the search confirms what it has below it,
+    and the repeat is then censored by the host (judging.capacity)."""
+    tried, passes = host_leaves_undecided(5000.0, {1250.0: 2})
+    outcome = search(1250.0, 12, passes)
+    assert tried.count(1250.0) == 2 and 1250.0 in outcome.undecided and 1250.0 not in outcome.failed
+    assert outcome.lowest_failure is None and outcome.confirmed and outcome.best_pass is not None
+    assert 1250.0 * (1 - TARGET_RESOLUTION) <= outcome.best_pass < 1250.0, tried
+
+
+def test_a_confirmation_the_host_left_undecided_is_tried_once_more() -> None:
+    tried, passes = host_leaves_undecided(1010.0, {})
+    answers = iter([None])
+
+    def confirm_undecided(rate: float) -> bool | None:
+        if rate == 1000.0 and tried.count(1000.0) == 1:  # the first try passed: its confirmation is undecided once
+            tried.append(rate)
+            return next(answers, True)
+        return passes(rate)
+
+    outcome = search(1000.0, 20, confirm_undecided)
+    assert outcome.rates == [850.0, 1000.0, 1050.0, 1000.0, 1000.0] and outcome.confirmed, outcome.rates
+
+
+def test_the_host_stops_a_search_after_three_undecided_tries() -> None:
+    """A host off its usual speed for minutes: every try undecided. The search stops after MAX_UNDECIDED tries rather
+    than spend every step (each try already ran three trials after waiting for the host)."""
+    from observatory.run.search import MAX_UNDECIDED
+
+    outcome = search(1000.0, 12, lambda rate: None)
+    assert len(outcome.rates) == MAX_UNDECIDED == 3 and outcome.best_pass is None and not outcome.failed

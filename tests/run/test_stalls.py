@@ -179,11 +179,21 @@ def test_a_trial_waits_while_the_cores_last_reports_are_off_its_usual_speed(rece
 def test_waiting_for_the_usual_speed_reads_the_meters_files(tmp_path: Path) -> None:
     path = tmp_path / "core-0.stalls"
     path.write_text("".join(interval(i * 100_000_000, 190_000) for i in range(1, 31)) + "S 5 3000\n")
-    assert reference_times(path) == [190_000] * 30
+    times, offset = reference_times(path)
+    assert times == [190_000] * 30 and offset == path.stat().st_size
+    with path.open("a") as handle:  # a line being written is left for the next read, then read once whole
+        handle.write(interval(3_100_000_000, 120_000)[:-4])
+    assert reference_times(path, offset) == ([], offset)
+    with path.open("a") as handle:
+        handle.write(interval(3_100_000_000, 120_000)[-4:])
+    assert reference_times(path, offset)[0] == [120_000]
     with StallMeter([sorted(os.sched_getaffinity(0))[0]], tmp_path / "real") as meter:
         time.sleep(0.1 * MIN_REFERENCE_REPORTS + 0.3)
         waited = meter.wait_for_usual_speed(timeout=0.5)
-    assert 0 <= waited <= 0.7
+        core = meter.cores[0]
+        seen = list(meter.reference_times(core))  # read in pieces while polling: the same times as reading it whole
+        assert len(seen) >= MIN_REFERENCE_REPORTS and reference_times(meter.path(core))[0][: len(seen)] == seen
+    assert 0 <= waited.seconds <= 0.7
 
 
 def test_the_reference_work_times_the_work_done() -> None:
