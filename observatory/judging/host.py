@@ -14,13 +14,19 @@ passed in fast windows missed in slow ones (1,750 req/s passed at 134 µs and mi
 and the slow speed raised the service's CPU per request by a quarter or more. So a run compares like with like: a
 trial counts only when every core ran at its usual speed of the run (stalls.usual_time: the more frequent of the
 two). 1.25 lies between the two speeds, clear of the noise within one.
+
+Except where the speed could not have made the verdict: a faster host only helps the service and k6, a slower one
+only hurts them. So a trial that missed the SLO while every core off its usual speed ran faster stands as a miss
+(it would have missed at the usual speed too), and one that met it while every such core ran slower stands as a
+pass. In a default run on 2026-12-03 the host ran fast for about a minute: django json missed at 2,000 req/s five
+times in fast windows (p99 230-330 ms), each invalid, and the repeat ended with no capacity at all.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from observatory.judging.slo import Slo
+from observatory.judging.slo import Slo, slo_misses
 from observatory.results import Trial
 
 STALL_SHARE_OF_SLO = 0.5
@@ -52,13 +58,29 @@ def within_speed_bound(ratio: float) -> bool:
     return 1 / SPEED_BOUND < ratio < SPEED_BOUND
 
 
-def speed_reason(stalls: dict[str, Any] | None) -> str | None:
+def off_speed_ways(stalls: dict[str, Any]) -> set[str]:
+    """Which ways ("faster", "slower") the window's cores ran off their usual speed, beyond the bound."""
+    ratios = [
+        figures["work_us"] / figures["usual_work_us"]
+        for figures in (stalls.get("per_core") or {}).values()
+        if figures.get("work_us") and figures.get("usual_work_us")
+    ]
+    if stalls.get("speed_ratio"):
+        ratios.append(stalls["speed_ratio"])
+    return {"slower" if r > 1 else "faster" for r in ratios if not within_speed_bound(r)}
+
+
+def speed_reason(stalls: dict[str, Any] | None, met_slo: bool | None = None) -> str | None:
     """`host speed changed: ...` when a core's reference work took SPEED_BOUND times its usual time or more, or that
-    much less; else None."""
+    much less; else None. Given the trial's verdict (`met_slo`), None too when the speed could not have made it: a
+    miss with every off-speed core faster, a pass with every off-speed core slower."""
     ratio = (stalls or {}).get("speed_ratio")
     if not ratio or within_speed_bound(ratio):
         return None
     assert stalls is not None
+    ways = off_speed_ways(stalls)
+    if (met_slo is False and ways == {"faster"}) or (met_slo is True and ways == {"slower"}):
+        return None
     core = stalls.get("speed_core")
     figures = (stalls.get("per_core") or {}).get(str(core), {})
     times = ""
@@ -72,6 +94,7 @@ def speed_reason(stalls: dict[str, Any] | None) -> str | None:
 
 
 def host_stalled(trial: Trial, slo: Slo) -> str | None:
-    """The guard: the reason when a stall of the trial's window reached the bound, or a core ran off its usual speed."""
+    """The guard: the reason when a stall of the trial's window reached the bound, or a core ran off its usual speed
+    in the way that could have made the trial's verdict."""
     stalls = getattr(trial, "host_stalls", None)
-    return stall_reason(stalls, slo) or speed_reason(stalls)
+    return stall_reason(stalls, slo) or speed_reason(stalls, met_slo=not slo_misses(trial, slo))

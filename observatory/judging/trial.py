@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from observatory.judging.generator import GENERATOR, above_ceiling, starved
 from observatory.judging.host import HOST, HOST_SPEED, host_stalled
-from observatory.judging.slo import Slo
+from observatory.judging.slo import Slo, errors_met, p99_met, slo_misses
 from observatory.results import Trial
 
 # k6 using this share of its cores or more cannot send on time: its latencies include its own queueing.
@@ -26,18 +26,9 @@ INVALID_RETRIES = 1
 STALL_RETRIES = 2
 
 
-def _p99_met(trial: Trial, slo: Slo) -> bool:
-    p99 = trial.client_latency.p99
-    return p99 is not None and p99 * 1000 <= slo.p99_ms
-
-
-def _errors_met(trial: Trial, slo: Slo) -> bool:
-    return trial.error_rate <= slo.error_rate
-
-
 def _generator_dropped(trial: Trial, slo: Slo) -> str | None:
     # Responses were fast and correct, yet k6 could not start iterations on time: the generator, not the service.
-    if trial.dropped_iterations and _p99_met(trial, slo) and _errors_met(trial, slo):
+    if trial.dropped_iterations and p99_met(trial, slo) and errors_met(trial, slo):
         vus = f" (at most {trial.max_vus} VUs)" if trial.max_vus else ""
         return (
             f"{GENERATOR} saturated: k6 could not start {trial.dropped_iterations} iterations on time{vus} "
@@ -100,21 +91,6 @@ GUARDS: tuple[Guard, ...] = (
     Guard("response checks", _checks_failed),
     Guard("no request", _nothing_completed),
 )
-
-
-def slo_misses(trial: Trial, slo: Slo) -> list[str]:
-    """Why the trial missed the SLO (empty when it met it), valid or not."""
-    misses = []
-    p99 = trial.client_latency.p99
-    if p99 is None:
-        misses.append("no client-side p99")
-    elif p99 * 1000 > slo.p99_ms:
-        misses.append(f"p99 {p99 * 1000:.1f} ms > {slo.p99_ms:g} ms")
-    if not _errors_met(trial, slo):
-        misses.append(f"errors {trial.error_rate:.2%} > {slo.error_rate:.2%}")
-    if trial.dropped_iterations and not (_p99_met(trial, slo) and _errors_met(trial, slo)):
-        misses.append(f"the service fell behind: k6 dropped {trial.dropped_iterations} iterations")
-    return misses
 
 
 def judge(trial: Trial, slo: Slo, guards: Iterable[Guard] = GUARDS) -> Trial:

@@ -12,7 +12,7 @@ from typing import Any
 
 from matplotlib.ticker import MaxNLocator
 
-from observatory.judging.host import SPEED_BOUND, within_speed_bound
+from observatory.judging.host import HOST_SPEED, SPEED_BOUND, within_speed_bound
 from observatory.report.figures import WIDTH, _svg, plt
 from observatory.results import Run
 
@@ -136,14 +136,17 @@ def speed_words(run: Run) -> str:
         if figures.get("usual_work_us")
     )  # fmt: skip
     off = [trial for trial, stalls in measured if not within_speed_bound(stalls["speed_ratio"])]
+    spoiled = {t.trial_id for t in run.trials if any(r.startswith(HOST_SPEED) for r in t.invalid_reasons)}
     furthest_id, furthest = max(measured, key=lambda item: max(item[1]["speed_ratio"], 1 / item[1]["speed_ratio"]))
     ratio = furthest["speed_ratio"]
     way = f"{ratio:.2f}× slower" if ratio >= 1 else f"{1 / ratio:.2f}× faster"
     return (
         f"The same meters timed a fixed piece of reference work every 100 ms, to see how fast each core ran: its usual "
         f"time in this run was {usual} (compare it between runs: this host's speed can switch, judging/host.py). "
-        f"{len(off)} of {len(measured)} trials ran {SPEED_BOUND:g}× or more off that speed, either way, and were "
-        f"retried or marked invalid; the furthest ran {way} than usual, in {furthest_id}.{_wait_words(measured)}"
+        f"{len(off)} of {len(measured)} trials ran {SPEED_BOUND:g}× or more off that speed, either way; "
+        f"{len(spoiled & set(off))} of them, whose verdict the speed could have made (a pass on a faster host, a miss "
+        f"on a slower one), were retried or marked invalid. The furthest ran {way} than usual, in "
+        f"{furthest_id}.{_wait_words(measured)}"
     )
 
 

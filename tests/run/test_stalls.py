@@ -112,7 +112,9 @@ def test_a_core_a_quarter_off_its_usual_speed_either_way_hits_the_trial(ratio: f
     stalls = {"max_ms": 2.0, "speed_ratio": ratio, "speed_core": 1, "per_core": {"1": {}}}
     reason = speed_reason(stalls)
     assert (reason is not None) is off
-    assert (host_stalled(trial(host_stalls=stalls), Slo()) is not None) is off
+    faster = ratio is not None and ratio < 1
+    passed, missed = trial(host_stalls=stalls), trial(host_stalls=stalls, client_latency=Latency(p99=0.3))
+    assert (host_stalled(passed if faster else missed, Slo()) is not None) is off
     assert SPEED_BOUND == 1.25
     if off:
         assert ratio is not None
@@ -299,3 +301,35 @@ def test_a_dead_meter_is_an_error_not_a_calm_window(tmp_path: Path) -> None:
         time.sleep(0.2)
         with pytest.raises(ObservatoryError, match="stall meter"):
             meter.window(time.monotonic() - 1, time.monotonic())
+
+
+def core_speeds(*ratios: float) -> dict[str, object]:
+    """A window in which core i ran at ratios[i] times its usual time of 200 µs (above 1: slower)."""
+    per_core = {str(i): {"work_us": 200.0 * r, "usual_work_us": 200.0} for i, r in enumerate(ratios)}
+    worst = max(range(len(ratios)), key=lambda i: max(ratios[i], 1 / ratios[i]))
+    return {"max_ms": 2.0, "speed_ratio": ratios[worst], "speed_core": worst, "per_core": per_core}
+
+
+# (case, each core's time over its usual one, whether the trial met the SLO, whether the guard fires)
+ONE_SIDED_CASES = [
+    ("a miss on a faster host: it would miss at the usual speed too", (0.6, 1.0), False, False),
+    ("a pass on a faster host: maybe only thanks to it", (0.6, 1.0), True, True),
+    ("a pass on a slower host: it would pass at the usual speed too", (1.0, 1.7), True, False),
+    ("a miss on a slower host: maybe only because of it", (1.0, 1.7), False, True),
+    ("a miss with one core faster and one slower", (0.6, 1.3), False, True),
+    ("a pass with one core faster and one slower", (1.7, 0.79), True, True),
+    ("a miss just inside the bound on the slow side of the other core", (0.6, 1.249), False, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("ratios", "met", "fires"), [c[1:] for c in ONE_SIDED_CASES], ids=[c[0] for c in ONE_SIDED_CASES]
+)
+def test_the_speed_guard_fires_only_when_the_speed_could_have_made_the_verdict(
+    ratios: tuple[float, ...], met: bool, fires: bool
+) -> None:
+    """Seeded fault: without the one-sided rule (speed_reason blind to the verdict), the two cases that stand fire."""
+    stalls = core_speeds(*ratios)
+    judged = trial(host_stalls=stalls) if met else trial(host_stalls=stalls, client_latency=Latency(p99=0.3))
+    assert (host_stalled(judged, Slo()) is not None) is fires
+    assert speed_reason(stalls) is not None  # blind to the verdict, every case is off speed
