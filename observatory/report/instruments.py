@@ -7,6 +7,7 @@ without them gets a sentence saying so, never a guess.
 
 from __future__ import annotations
 
+import statistics
 from html import escape
 from typing import Any
 
@@ -40,6 +41,34 @@ def generator_words(run: Run) -> str:
         f"({calibration['share_of_slo']:.0%} of the SLO's p99) with nothing dropped: "
         + "; ".join(parts)
         + '. A capacity at or above its ceiling is published as ≥, with the reason "load generator".'
+        + calibrated_speed_words(run)
+    )
+
+
+def calibrated_speed_words(run: Run) -> str:
+    """How fast the host ran when k6 was calibrated, against this run's usual speed on k6's cores ("" when either
+    is unknown): a ceiling measured on a faster host is too high for a slower one."""
+    calibrated = [w for ladder in _ladders(run) if (w := ladder.get("work_us"))]
+    k6_cores = (run.environment.get("pinning") or {}).get("k6_and_prometheus_cores") or []
+    measured = _speeds(run)
+    if not calibrated or not k6_cores or not measured:
+        return ""
+    per_core = measured[-1][1]["per_core"]
+    usual = [f["usual_work_us"] for core in k6_cores if (f := per_core.get(str(core), {})).get("usual_work_us")]
+    if not usual:
+        return ""
+    then, now = statistics.median(calibrated), statistics.median(usual)
+    figures = f"{then:.0f} µs of the stall meter's reference work on k6's core, against {now:.0f} µs usual in this run"
+    if within_speed_bound(now / then):
+        return f" The host ran at this run's usual speed when k6 was calibrated ({figures})."
+    if now > then:
+        return (
+            f" k6 was calibrated on a host {now / then:.2f}× faster than this run's usual speed ({figures}): the "
+            f"ceilings above may be too high for this run; `observatory calibrate --refresh` measures them again."
+        )
+    return (
+        f" k6 was calibrated on a host {then / now:.2f}× slower than this run's usual speed ({figures}): the "
+        f"ceilings above are on the safe side (lower than this run's)."
     )
 
 

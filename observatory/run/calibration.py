@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import os
+import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -84,6 +85,8 @@ class Point:
     cpu_wait: float | None  # seconds per second its threads waited for a CPU
     stall_ms: float | None  # the host's longest stall meanwhile (observatory/run/stalls.py)
     attempts: int = 1
+    # the median time of the stall meter's reference work on k6's cores meanwhile: how fast the host ran (stalls.py)
+    work_us: float | None = None
 
     def problems(self, clean_p99_ms: float) -> list[str]:
         """Why this rate is not clean (empty when it is)."""
@@ -144,9 +147,16 @@ class Ladder:
             )
         return None
 
+    @property
+    def work_us(self) -> float | None:
+        """How fast the host ran while this ladder was measured: the median of its rates' reference work times on
+        k6's cores (None for ladders measured before it was recorded)."""
+        works = [p.work_us for p in self.points if p.work_us]
+        return statistics.median(works) if works else None
+
     def as_dict(self) -> dict[str, Any]:
         """For the cache and results.json."""
-        return {**asdict(self), "ceiling_rps": self.ceiling_rps, "host_busy": self.host_busy}
+        return {**asdict(self), "ceiling_rps": self.ceiling_rps, "host_busy": self.host_busy, "work_us": self.work_us}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Ladder:
@@ -243,7 +253,9 @@ def measure_rate(
     ended = time.monotonic()
     duration = outcome.metric("http_req_duration", "p(99)", default=math.nan)
     p50 = outcome.metric("http_req_duration", "p(50)", default=math.nan)
-    stall = meter.window(max(started, ended - MEASURE_S - 0.5), ended).max_ms if meter else None
+    window = meter.window(max(started, ended - MEASURE_S - 0.5), ended) if meter else None
+    stall = window.max_ms if window else None
+    works = [c.work_us for c in (window.cores if window else ()) if c.core in k6_cores and c.work_us]
     return Point(
         rate=rate,
         requests=int(outcome.metric("http_reqs", "count")),
@@ -254,6 +266,7 @@ def measure_rate(
         cpu=None if outcome.load_cpu_cores is None else round(outcome.load_cpu_cores / max(1, len(k6_cores)), 3),
         cpu_wait=None if outcome.load_cpu_wait is None else round(outcome.load_cpu_wait, 3),
         stall_ms=None if stall is None else round(stall, 1),
+        work_us=round(statistics.median(works), 1) if works else None,
     )
 
 
@@ -380,15 +393,15 @@ def table(calibration: Calibration) -> str:
         f"k6's clean bound: its own p99 ≤ {calibration.clean_p99_ms:g} ms ({calibration.share_of_slo:.0%} of the SLO's "
         f"p99), nothing dropped or failed, CPU < {MAX_CPU:.0%}",
         f"{'workload':<10} {'mode':<10} {'rate':>7} {'p50 ms':>7} {'p99 ms':>7} {'dropped':>7} {'CPU':>5} "
-        f"{'wait':>5} {'stall ms':>8}  verdict",
+        f"{'wait':>5} {'stall ms':>8} {'ref µs':>6}  verdict",
     ]
     for ladder in calibration.ladders:
         for p in ladder.points:
             problems = p.problems(ladder.clean_p99_ms)
             lines.append(
                 f"{ladder.workload:<10} {ladder.mode:<10} {p.rate:>7,.0f} {_num(p.p50_ms):>7} {_num(p.p99_ms):>7} "
-                f"{p.dropped:>7} {_pct(p.cpu):>5} {_num(p.cpu_wait, 2):>5} {_num(p.stall_ms, 0):>8}  "
-                + ("clean" if not problems else "; ".join(problems))
+                f"{p.dropped:>7} {_pct(p.cpu):>5} {_num(p.cpu_wait, 2):>5} {_num(p.stall_ms, 0):>8} "
+                f"{_num(p.work_us, 0):>6}  " + ("clean" if not problems else "; ".join(problems))
             )
         ceiling = ladder.ceiling_rps
         source = "cached" if ladder.cached else "measured"
@@ -397,7 +410,9 @@ def table(calibration: Calibration) -> str:
         lines.append(
             f"{ladder.workload:<10} {ladder.mode:<10} clean ceiling: "
             + (f"{ceiling:,.0f} req/s" if ceiling else "below the lowest rate tried")
-            + f" ({source} {ladder.created_at})"
+            + f" ({source} {ladder.created_at}"
+            + (f", host at {ladder.work_us:.0f} µs of reference work on k6's core" if ladder.work_us else "")
+            + ")"
         )
     return "\n".join(lines)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from observatory.report.instruments import (
+    calibrated_speed_words,
     generator_words,
     html_section,
     markdown_section,
@@ -90,3 +93,32 @@ def test_the_report_says_how_long_the_harness_waited_for_the_hosts_usual_speed()
     assert "waited for every core's usual speed: 14 s in all over 3 trials, the longest 10.1 s" in words
     assert "1 of them started without it" in words
     assert "waited" not in speed_words(run_with(None, [3.0], speeds=[1.0]))  # runs from before the wait was recorded
+
+
+@pytest.mark.parametrize(
+    ("calibrated_us", "words"),
+    [
+        (190.0, "The host ran at this run's usual speed when k6 was calibrated (190 µs"),
+        (153.0, "The host ran at this run's usual speed"),  # 190 / 153 = 1.24: within the bound
+        (152.0, "k6 was calibrated on a host 1.25× faster than this run's usual speed (152 µs"),
+        (110.0, "the ceilings above may be too high for this run; `observatory calibrate --refresh`"),
+        (240.0, "k6 was calibrated on a host 1.26× slower than this run's usual speed"),
+        (None, ""),
+    ],
+)
+def test_the_report_compares_the_hosts_speed_at_calibration_with_the_runs(
+    calibrated_us: float | None, words: str
+) -> None:
+    """A ceiling measured while the host ran fast is too high for a run on a slower host (this one switches 1.6-1.8×).
+    Seeded fault: without the speed bound every case reads as calibrated at the run's speed or off it."""
+    calibration = {
+        **CALIBRATION,
+        "ladders": [{**ladder, "work_us": calibrated_us} for ladder in CALIBRATION["ladders"]],
+    }
+    run = run_with(calibration, [3.0, 3.0], speeds=[1.0, 1.0])
+    run.environment = {"pinning": {"service_cores": [0], "k6_and_prometheus_cores": [1]}}
+    found = calibrated_speed_words(run)
+    assert words in found and (found == "") is (words == "")
+    assert found in generator_words(run)
+    run.environment = {}
+    assert calibrated_speed_words(run) == ""  # k6's cores unknown: no comparison

@@ -207,6 +207,9 @@ def test_the_cache_holds_until_k6_or_the_script_changes(tmp_path: Path, monkeypa
     assert not ladder.cached and ladder.points[-1].rate == 200  # (100 too, first, if 200 was not clean)
     assert 280 <= ladder.points[-1].requests <= 305  # 1.5 s measured at 200/s, the warm-up left out
     assert first.as_dict()["ladders"][0]["ceiling_rps"] == ladder.ceiling_rps
+    # how fast the host ran meanwhile: the stall meter's reference work on k6's core (tens to hundreds of µs here)
+    assert ladder.work_us is not None and 20 < ladder.work_us < 5000, ladder.points
+    assert first.as_dict()["ladders"][0]["work_us"] == ladder.work_us
     again = run()
     assert again.ladders[0].cached and again.ladders[0].points == ladder.points
 
