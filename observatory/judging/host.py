@@ -59,13 +59,14 @@ def within_speed_bound(ratio: float) -> bool:
 
 
 def off_speed_ways(stalls: dict[str, Any]) -> set[str]:
-    """Which ways ("faster", "slower") the window's cores ran off their usual speed, beyond the bound."""
+    """Which ways ("faster", "slower") the window's cores ran off their usual speed, beyond the bound (from each
+    core's figures, or from the most off-speed core's ratio alone when they are missing)."""
     ratios = [
         figures["work_us"] / figures["usual_work_us"]
         for figures in (stalls.get("per_core") or {}).values()
         if figures.get("work_us") and figures.get("usual_work_us")
     ]
-    if stalls.get("speed_ratio"):
+    if not ratios and stalls.get("speed_ratio"):
         ratios.append(stalls["speed_ratio"])
     return {"slower" if r > 1 else "faster" for r in ratios if not within_speed_bound(r)}
 

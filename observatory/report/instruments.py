@@ -50,11 +50,10 @@ def calibrated_speed_words(run: Run) -> str:
     is unknown): a ceiling measured on a faster host is too high for a slower one."""
     calibrated = [w for ladder in _ladders(run) if (w := ladder.get("work_us"))]
     k6_cores = (run.environment.get("pinning") or {}).get("k6_and_prometheus_cores") or []
-    measured = _speeds(run)
-    if not calibrated or not k6_cores or not measured:
+    if not calibrated or not k6_cores:
         return ""
-    per_core = measured[-1][1]["per_core"]
-    usual = [f["usual_work_us"] for core in k6_cores if (f := per_core.get(str(core), {})).get("usual_work_us")]
+    usual_by_core = _usual_times(_speeds(run))
+    usual = [usual_by_core[str(core)] for core in k6_cores if str(core) in usual_by_core]
     if not usual:
         return ""
     then, now = statistics.median(calibrated), statistics.median(usual)
@@ -154,16 +153,20 @@ def _speeds(run: Run) -> list[tuple[str, dict[str, Any]]]:
     return [(trial, stalls) for trial, stalls in _stalls(run) if stalls.get("speed_ratio")]
 
 
+def _usual_times(measured: list[tuple[str, dict[str, Any]]]) -> dict[str, float]:
+    """Each core's usual reference time in the run, as its last measured trial knew it (core as a string)."""
+    if not measured:
+        return {}
+    per_core = measured[-1][1]["per_core"]
+    return {core: f["usual_work_us"] for core, f in sorted(per_core.items()) if f.get("usual_work_us")}
+
+
 def speed_words(run: Run) -> str:
     """The host's usual speed in the run, and how many trials ran off it (judging/host.py)."""
     measured = _speeds(run)
     if not measured:
         return "The host's speed was not measured in this run."
-    last = measured[-1][1]["per_core"]
-    usual = ", ".join(
-        f"{figures['usual_work_us']:.0f} µs on core {core}" for core, figures in sorted(last.items())
-        if figures.get("usual_work_us")
-    )  # fmt: skip
+    usual = ", ".join(f"{time_us:.0f} µs on core {core}" for core, time_us in _usual_times(measured).items())
     off = [trial for trial, stalls in measured if not within_speed_bound(stalls["speed_ratio"])]
     spoiled = {t.trial_id for t in run.trials if any(r.startswith(HOST_SPEED) for r in t.invalid_reasons)}
     furthest_id, furthest = max(measured, key=lambda item: max(item[1]["speed_ratio"], 1 / item[1]["speed_ratio"]))

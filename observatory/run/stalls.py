@@ -195,9 +195,8 @@ def reference_times(path: Path, offset: int = 0) -> tuple[list[int], int]:
         return [], offset
     whole = chunk[: chunk.rfind(b"\n") + 1]
     lines = whole.decode("ascii", errors="replace").splitlines()
-    return [int(parts[5]) for line in lines if _interval(parts := line.split()) and len(parts) == 6], offset + len(
-        whole
-    )
+    times = [int(parts[5]) for line in lines if _interval(parts := line.split()) and len(parts) == 6]
+    return times, offset + len(whole)
 
 
 def at_usual_speed(times: list[int], recent: int = RECENT_REPORTS) -> bool:
