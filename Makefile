@@ -1,4 +1,8 @@
-# Set-up and tests. `make quickstart` installs everything and runs the comparison; `make test` runs the test suite.
+# Set-up by need, then run. `make help` lists every target.
+#   make quickstart   installs what `observatory run` needs (the venv, k6, Prometheus, nginx, taskset), then runs it
+#   make test         installs what the tests use (make setup and the images), then runs the whole suite (.ci/run)
+#   make test-fast    the pure-logic tests, for the edit-test loop
+# Versions are pinned in tools/versions.mk, Python packages by hash in requirements.lock.
 include tools/versions.mk
 
 VENV := .venv
@@ -7,27 +11,63 @@ GOBIN := $(CURDIR)/.tools/bin
 export PATH := $(GOBIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: quickstart setup system-packages python-packages go-tools checkov test lint
+# Debian packages by need (the command each is checked by, then the package).
+RUN_PACKAGES := prometheus:prometheus nginx:nginx taskset:util-linux
+TEST_PACKAGES := chromium:chromium /usr/lib/postgresql/15/bin/postgres:postgresql podman:podman runc:runc \
+	debootstrap:debootstrap
 
-quickstart: setup ## install everything, then run the quick comparison
+# The tests that start no server, k6, Prometheus or control plane: rules, reports, plans, searches, the docs' numbers.
+FAST_TESTS := tests/judging tests/report tests/test_one_definition.py tests/run/test_plan.py \
+	tests/run/test_search.py tests/run/test_results.py tests/run/test_checks_guard.py tests/cli
+
+.PHONY: help quickstart run-tools setup test test-fast lint
+
+help: ## this list
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
+
+# ---- what people run --------------------------------------------------------------------------------------------
+
+quickstart: run-tools ## install what a local run needs, then run the default comparison
 	$(VENV)/bin/observatory run
 
-setup: system-packages python-packages go-tools checkov controlplane dashboard-validate tilt actionlint ## install every tool the harness and the tests use
+test: setup images ## install what the tests use, then run the whole suite (what CI runs)
+	$(PY) -m pytest
+
+test-fast: python-packages ## the pure-logic tests (no servers, no k6): the edit-test loop
+	$(PY) -m pytest -q -k "not chromium" $(FAST_TESTS)
+
+lint: python-packages ## ruff, as CI checks it
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# ---- set-up, by need --------------------------------------------------------------------------------------------
+
+run-tools: python-packages k6 run-packages ## what `observatory run` needs: the venv, k6, Prometheus, nginx, taskset
 	@$(VENV)/bin/observatory doctor
 
-system-packages: ## prometheus + promtool, chromium (report test), taskset, PostgreSQL server, podman + runc + debootstrap (images), nginx (k6's null target) (Debian packages)
-	@missing=""; \
-	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
-	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	command -v taskset >/dev/null || missing="$$missing util-linux"; \
-	[ -x /usr/lib/postgresql/15/bin/postgres ] || missing="$$missing postgresql"; \
-	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
-	for tool in podman runc debootstrap; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing \
-	    || { echo "setup: could not install$$missing with apt-get; install them and run make setup again" >&2; exit 1; }; \
-	fi
+setup: run-tools test-packages helm checkov controlplane dashboard-validate tilt actionlint ## everything the tests use
+	@$(VENV)/bin/observatory doctor
+
+.PHONY: run-packages test-packages python-packages k6 helm checkov
+run-packages: ## Prometheus (and promtool), nginx (k6's null target), taskset (Debian packages)
+	@$(call apt_install,$(RUN_PACKAGES))
+
+test-packages: ## Chromium (report test), PostgreSQL (hostile tests), podman, runc, debootstrap (images) (Debian packages)
+	@$(call apt_install,$(TEST_PACKAGES))
+
+# $(call apt_install,command:package ...): apt-get install the packages whose command (or file) is missing.
+define apt_install
+missing=""; \
+for pair in $(1); do \
+  tool=$${pair%%:*}; package=$${pair#*:}; \
+  if [ "$${tool#/}" != "$$tool" ]; then [ -x "$$tool" ] || missing="$$missing $$package"; \
+  else command -v "$$tool" >/dev/null || missing="$$missing $$package"; fi; \
+done; \
+if [ -n "$$missing" ]; then \
+  echo "installing Debian packages:$$missing"; \
+  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing \
+    || { echo "setup: could not install$$missing with apt-get; install them and run make again" >&2; exit 1; }; \
+fi
+endef
 
 python-packages: $(VENV)/.installed
 
@@ -39,7 +79,8 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(VENV)/bin/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
-go-tools: $(GOBIN)/.k6-$(K6_VERSION) $(GOBIN)/.helm-$(HELM_VERSION) ## k6, helm (go install)
+k6: $(GOBIN)/.k6-$(K6_VERSION) ## k6 (go install at its pin)
+helm: $(GOBIN)/.helm-$(HELM_VERSION) ## helm (go install at its pin)
 
 # go-installed binaries report no release version, so a stamp file records which pinned version is there.
 $(GOBIN)/.k6-%:
@@ -58,26 +99,11 @@ checkov: .tools/checkov/.installed ## checkov in its own venv (it pins packaging
 	.tools/checkov/bin/pip install -q checkov==$(CHECKOV_VERSION)
 	touch $@
 
-test: setup images ## the whole test suite (what CI runs)
-	$(PY) -m pytest
-
-lint:
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
-
 # etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok built from source (tests/controlplane
 # runs the charts on them); stamps keyed by the pins in tools/versions.mk make it a no-op until a pin changes.
 .PHONY: controlplane
-controlplane: ## a Kubernetes control plane built from source into .tools/bin (about 10 min cold on 2 cores)
+controlplane: ## a Kubernetes control plane built from source into .tools/bin (tests/controlplane)
 	@tools/build-controlplane.sh
-
-# Dependency locks and container images (tests/containers runs the charts' pods from these images with podman).
-.PHONY: lock images
-lock: ## regenerate requirements.lock and services/*/requirements.lock from the requirements files (uv, hashes)
-	@[ -x .tools/uv/bin/uv ] || { python3 -m venv .tools/uv && .tools/uv/bin/pip install -q uv==$(UV_VERSION); }
-	@python3 tools/lock.py compile
-
-images: system-packages python-packages go-tools ## build every image the charts use with podman (stand-ins where a registry is unreachable)
-	@tools/build-images.sh
 
 # Grafana's dashboard schema, as grafana-foundation-sdk's Go module decodes it strictly (version pinned in
 # dashboards/validate/go.mod): tests/dashboards validates every generated dashboard with it.
@@ -88,7 +114,7 @@ $(GOBIN)/dashboard-validate: dashboards/validate/main.go dashboards/validate/go.
 	cd dashboards/validate && GOBIN=$(GOBIN) nice -n 10 go build -o $@ .
 
 .PHONY: tilt actionlint
-tilt: $(GOBIN)/.tilt-$(TILT_VERSION) ## Tilt, built from its Go module source (about 5 min cold on 2 cores)
+tilt: $(GOBIN)/.tilt-$(TILT_VERSION) ## Tilt, built from its Go module source (tests/cluster evaluates the Tiltfile)
 
 $(GOBIN)/.tilt-%: tools/build-tilt.sh
 	tools/build-tilt.sh $* $(GOBIN)
@@ -99,3 +125,13 @@ $(GOBIN)/.actionlint-%:
 	GOBIN=$(GOBIN) nice -n 10 go install github.com/rhysd/actionlint/cmd/actionlint@$*
 	rm -f $(GOBIN)/.actionlint-*
 	touch $@
+
+# ---- locks and images ----------------------------------------------------------------------
+
+.PHONY: lock images
+lock: ## regenerate requirements.lock and services/*/requirements.lock from the requirements files (uv, hashes)
+	@[ -x .tools/uv/bin/uv ] || { python3 -m venv .tools/uv && .tools/uv/bin/pip install -q uv==$(UV_VERSION); }
+	@python3 tools/lock.py compile
+
+images: run-tools test-packages helm ## build every image the charts use with podman (stand-ins where a registry is unreachable)
+	@tools/build-images.sh

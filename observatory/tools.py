@@ -26,19 +26,29 @@ class Tool:
 
 
 TOOLS = {
-    "k6": Tool("k6", ("version",), "make setup (go install go.k6.io/k6@$K6_VERSION into .tools/bin)"),
-    "prometheus": Tool("prometheus", ("--version",), "apt-get install prometheus (or make setup)"),
-    "promtool": Tool("promtool", ("--version",), "apt-get install prometheus (or make setup)"),
-    "helm": Tool("helm", ("version", "--short"), "make setup (go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION)"),
+    "k6": Tool("k6", ("version",), "make k6 (go install go.k6.io/k6@$K6_VERSION into .tools/bin)"),
+    "prometheus": Tool("prometheus", ("--version",), "apt-get install prometheus (or make run-packages)"),
+    "promtool": Tool("promtool", ("--version",), "apt-get install prometheus (or make run-packages)"),
+    "helm": Tool("helm", ("version", "--short"), "make helm (go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION)"),
     "taskset": Tool("taskset", ("--version",), "apt-get install util-linux"),
-    "nginx": Tool("nginx", ("-v",), "apt-get install nginx (or make setup)"),
+    "nginx": Tool("nginx", ("-v",), "apt-get install nginx (or make run-packages)"),
     "tilt": Tool("tilt", ("version",), "make tilt (built from its Go module source into .tools/bin)"),
     "actionlint": Tool("actionlint", ("-version",), "make actionlint (go install into .tools/bin)"),
     "kube-apiserver": Tool(
         "kube-apiserver", ("--version",), "make controlplane (built from the Go module source into .tools/bin)"
     ),
     "kwok": Tool("kwok", ("--version",), "make controlplane (go install into .tools/bin)"),
-    "podman": Tool("podman", ("--version",), "apt-get install podman runc (or make setup)"),
+    "podman": Tool("podman", ("--version",), "apt-get install podman runc (or make test-packages)"),
+    "runc": Tool("runc", ("--version",), "apt-get install runc (or make test-packages)"),
+    "debootstrap": Tool("debootstrap", ("--version",), "apt-get install debootstrap (or make test-packages)"),
+    "chromium": Tool("chromium", ("--version",), "apt-get install chromium (or make test-packages)"),
+    "etcd": Tool("etcd", ("--version",), "make controlplane (built from the Go module source into .tools/bin)"),
+    "kubectl": Tool(
+        "kubectl", ("version", "--client"), "make controlplane (built from the Go module source into .tools/bin)"
+    ),
+    "dashboard-validate": Tool("dashboard-validate", ("-h",), "make dashboard-validate (go build into .tools/bin)"),
+    "kind": Tool("kind", ("version",), "the cluster set-up (charts/README.md)"),
+    "docker": Tool("docker", ("--version",), "the cluster set-up (charts/README.md)"),
 }
 
 

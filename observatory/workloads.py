@@ -31,6 +31,9 @@ WORKLOADS: dict[str, Workload] = {
         Workload("cpu", "GET", "/cpu", False, "pure-Python work, n=10000 (about a millisecond)"),
     )
 }
+# What `observatory run` measures unless --workloads says otherwise: serialisation, the database, waiting on a
+# downstream call and pure-Python work, one of each kind of load.
+DEFAULT_WORKLOADS = ("json", "db", "io", "cpu")
 
 
 def parse_workloads(raw: str) -> list[Workload]:

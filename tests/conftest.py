@@ -1,30 +1,34 @@
-"""Fixtures shared by every test: the contract, the service table, real services on loopback."""
+"""Fixtures shared by every test: the contract, the service table, real services on loopback; and a calibration
+cache of the tests' own."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-import yaml
+# Before anything imports observatory.run.calibration (it reads the variable once): the tests calibrate k6 into a
+# cache of their own, shared by the session and by the CLI runs it starts, so that they neither depend on a
+# calibration a user's machine made on another day nor write into the user's .tools/cache.
+TEST_CALIBRATION_CACHE = Path(tempfile.mkdtemp(prefix="observatory-test-calibration-"))
+os.environ["OBSERVATORY_CALIBRATION_CACHE"] = str(TEST_CALIBRATION_CACHE)
 
-from observatory.run.service import ServiceProcess
-from service_common.profiles import Profile, find_profile
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+from observatory.run.plan import BASELINE_PROFILES, DEFAULT_PROFILES  # noqa: E402
+from observatory.run.service import ServiceProcess  # noqa: E402
+from service_common.profiles import Profile, find_profile  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = ROOT / "services" / "contract" / "openapi.yaml"
 
-# The services the contract suite runs, each under one representative profile.
-# To add a service, add an entry: every equivalence test runs over this table.
-FRAMEWORKS: dict[str, str] = {
-    "fastapi": "uvicorn",
-    "flask": "gunicorn-sync",
-    "django": "gunicorn-sync",
-}
-BASELINES: dict[str, str] = {
-    "baseline-asgi": "uvicorn",
-    "baseline-wsgi": "gunicorn-sync",
-}
+# The services the contract suite runs, each under one representative profile: the frameworks under the profiles
+# a run uses by default. To add a service, add it there: every equivalence test runs over this table.
+FRAMEWORKS: dict[str, str] = dict(DEFAULT_PROFILES)
+BASELINES: dict[str, str] = dict(BASELINE_PROFILES)
 ALL_SERVICES = {**FRAMEWORKS, **BASELINES}
 
 
@@ -58,3 +62,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ser
 def framework_services(services: dict[str, ServiceProcess]) -> dict[str, ServiceProcess]:
     """The three framework services (the baselines have no database routes)."""
     return {name: services[name] for name in FRAMEWORKS}
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(TEST_CALIBRATION_CACHE, ignore_errors=True)

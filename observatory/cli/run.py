@@ -11,8 +11,6 @@ from observatory.errors import ObservatoryError
 if TYPE_CHECKING:
     from observatory.run.plan import RunOptions
 
-DEFAULT_WORKLOADS = "json,db,io,cpu"
-
 
 def _ints(raw: str) -> list[int]:
     try:
@@ -41,7 +39,10 @@ def _positive(raw: str) -> float:
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the `run` command."""
     from observatory.judging.slo import DEFAULT_ERROR_RATE, DEFAULT_P99_MS
-    from observatory.run.sizes import SIZES
+    from observatory.run.plan import DEFAULT_PROFILES
+    from observatory.run.sizes import DEFAULT_SIZE, SIZES
+    from observatory.workloads import DEFAULT_WORKLOADS
+    from service_common.settings import DEFAULT_INSTRUMENTATION, INSTRUMENTATION_MODES
 
     sizes = "; ".join(f"{s.name}: {s.summary}" for s in SIZES.values()).replace("%", "%%")  # argparse formats help
     command = commands.add_parser(
@@ -53,18 +54,19 @@ def register(commands: argparse._SubParsersAction) -> None:
         "table and renders the report.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    command.add_argument("--frameworks", default="fastapi,flask,django", help="frameworks to run, comma-separated")
+    command.add_argument("--frameworks", default=",".join(DEFAULT_PROFILES), help="frameworks to run, comma-separated")
     command.add_argument(
         "--profiles",
         default=None,
-        help="server profiles as framework/profile, comma-separated, or 'all' (default: fastapi/uvicorn, "
-        "flask/gunicorn-sync, django/gunicorn-sync for the chosen frameworks)",
+        help="server profiles as framework/profile, comma-separated, or 'all' (default: "
+        + ", ".join(f"{f}/{p}" for f, p in DEFAULT_PROFILES.items())
+        + " for the chosen frameworks)",
     )
     command.add_argument("--baselines", action="store_true", help="also run the framework-less ASGI and WSGI baselines")
     command.add_argument(
-        "--workloads", default=DEFAULT_WORKLOADS, help="workloads, comma-separated (see loadtests/README.md)"
+        "--workloads", default=",".join(DEFAULT_WORKLOADS), help="workloads, comma-separated (see loadtests/README.md)"
     )
-    command.add_argument("--size", default="quick", choices=list(SIZES), help=f"run size ({sizes})")
+    command.add_argument("--size", default=DEFAULT_SIZE, choices=list(SIZES), help=f"run size ({sizes})")
     command.add_argument("--repeats", type=int, default=1, help="repeats of every block, in shuffled order")
     command.add_argument(
         "--workers", type=_workers, default="auto",
@@ -79,10 +81,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--slo-error-rate", type=float, default=DEFAULT_ERROR_RATE, help="SLO: highest share of failed requests"
     )
     command.add_argument(
-        "--instrumentation", default="metrics", choices=["metrics", "full", "off"],
-        help="service instrumentation. metrics (default): the Prometheus metrics the server-side figures and the "
+        "--instrumentation", default=DEFAULT_INSTRUMENTATION, choices=INSTRUMENTATION_MODES,
+        help="service instrumentation. metrics: the Prometheus metrics the server-side figures and the "
         "count check need; full: metrics and OpenTelemetry traces (sampled at OTEL_TRACES_SAMPLER_ARG, 0.01), which "
-        "cost 20-50%% of json throughput and unevenly across frameworks (benchmarks/instrumentation_overhead.py); "
+        "cost throughput, unevenly across frameworks (benchmarks/instrumentation_overhead.py measures how much); "
         "off: neither, so no server-side figures and no count check",
     )  # fmt: skip
     command.add_argument("--database-url", default=None, help="PostgreSQL URL instead of SQLite per service")

@@ -148,7 +148,7 @@ class NullTarget(OwnedProcess):
     def __init__(self, directory: Path, mode: str, *, cores: Sequence[int] | None = None) -> None:
         nginx = tools.find("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
         if nginx is None:
-            raise ObservatoryError("nginx not found (the load generator's null target); install it: make setup")
+            raise ObservatoryError("nginx not found (the load generator's null target); install it: make run-packages")
         self.mode = mode
         self.port = free_port()
         directory.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from observatory.judging import Slo
 from observatory.run.sizes import RunSize
 from observatory.workloads import Workload
 from service_common.profiles import Profile
+from service_common.settings import DEFAULT_INSTRUMENTATION
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class RunOptions:
     workers: list[int]
     slo: Slo
     output: Path
-    instrumentation: str = "metrics"
+    instrumentation: str = DEFAULT_INSTRUMENTATION
     seed: int | None = None
     database_url: str | None = None
 

@@ -59,7 +59,7 @@ class OwnedProcess:
                 start_new_session=True,
             )
         except FileNotFoundError:
-            raise ObservatoryError(f"{self.name}: {self.argv[0]} not found; run `make setup`") from None
+            raise ObservatoryError(f"{self.name}: {self.argv[0]} not found; run `make run-tools`") from None
         return self
 
     @property

@@ -48,7 +48,7 @@ def prometheus_binary() -> str:
     path = shutil.which("prometheus")
     if path is None:
         raise ObservatoryError(
-            "prometheus not found on PATH; install it with `apt-get install prometheus` (or `make setup`)"
+            "prometheus not found on PATH; install it with `apt-get install prometheus` (or `make run-packages`)"
         )
     return path
 

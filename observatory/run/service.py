@@ -14,6 +14,7 @@ from observatory.errors import ObservatoryError
 from observatory.run.ports import free_port
 from observatory.run.processes import OwnedProcess
 from service_common.profiles import Profile
+from service_common.settings import DEFAULT_INSTRUMENTATION
 
 
 class ServiceProcess(OwnedProcess):
@@ -27,7 +28,7 @@ class ServiceProcess(OwnedProcess):
         port: int | None = None,
         workers: int = 1,
         cores: Sequence[int] | None = None,
-        instrumentation: str = "full",
+        instrumentation: str = DEFAULT_INSTRUMENTATION,
         env: dict[str, str] | None = None,
     ) -> None:
         self.profile = profile

@@ -63,13 +63,15 @@ SIZES = {
             steps=QUICK_STEPS,
             sweep_vus=(),
             sweep_s=0,
-            summary="the default: 5 % resolution, confirmed; 6-10 minutes on 2 cores, the longer when the host switches speed",
+            summary="the default: every capacity to 5 % resolution and confirmed; minutes per framework, more on a "
+            "host whose speed changes (docs/measurements.md)",
             search_p99_samples=MIN_SEARCH_P99_SAMPLES,
         ),
         RunSize("standard", 3, 5, PROBE_VUS, 10, 6, (1, 8, 32, 128), 5, "about 10 minutes per framework"),
         RunSize("large", 5, 10, 64, 30, 8, (1, 4, 16, 64, 256), 15, "publication quality; an hour or more"),
     )
 }
+DEFAULT_SIZE = "quick"  # what `observatory run` uses unless --size says otherwise
 
 
 def measured_window_s(size: RunSize, rate: float, *, confirming: bool = True) -> float:

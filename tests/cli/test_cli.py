@@ -62,8 +62,25 @@ def test_doctor_names_missing_k6(tmp_path: Path) -> None:
     done = cli("doctor", env=env)
     assert done.returncode == 1
     k6_line = next(line for line in done.stdout.splitlines() if " k6:" in line)
-    assert k6_line.startswith("FAIL") and "make setup" in k6_line
+    assert k6_line.strip().startswith("FAIL") and "make k6" in k6_line
     assert "missing: k6" in done.stdout
+    assert "local run set: missing k6 (make quickstart" in done.stdout
+
+
+def test_doctor_reports_the_test_and_cluster_sets_without_failing(tmp_path: Path) -> None:
+    """Seeded fault: no .tools/bin and a PATH without helm. The local run stays ready; the other sets say what is
+    missing and which command installs it."""
+    path = ":".join(p for p in os.environ["PATH"].split(":") if not (Path(p) / "helm").exists())
+    env = {**os.environ, "PATH": path, "OBSERVATORY_TOOLS_BIN": str(tmp_path)}
+    done = cli("doctor", env=env)
+    sets = {line.split(" set: ")[0]: line.split(" set: ")[1] for line in done.stdout.splitlines() if " set: " in line}
+    assert set(sets) == {"local run", "tests", "cluster"}
+    assert "helm" in sets["tests"] and sets["tests"].endswith("(make setup)")
+    assert "helm" in sets["cluster"] and "charts/README.md" in sets["cluster"]
+    if sets["local run"] == "present":  # k6 and the rest on PATH: the run set alone decides the exit code
+        assert done.returncode == 0
+    else:
+        assert done.returncode == 1
 
 
 def test_run_without_k6_fails_in_one_line(tmp_path: Path) -> None:

@@ -124,7 +124,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     load chart's remote-write host resolves), with a cAdvisor stand-in for the kubelet's container metrics."""
     podman_path()
     prometheus = shutil.which("prometheus")
-    assert prometheus, "prometheus is missing: run make system-packages"
+    assert prometheus, "prometheus is missing: run make run-packages"
     workdir = tmp_path_factory.mktemp("cluster")
     release = Release(render("observatory-services"), workdir, "services")
     process = None

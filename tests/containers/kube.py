@@ -47,8 +47,8 @@ class PodFailure(AssertionError):
 def podman_path() -> str:
     """podman, or a failing assertion: the setup installs it (make system-packages), so its absence is a failure."""
     path = shutil.which("podman")
-    assert path, "podman is missing: run make system-packages (apt-get install podman runc debootstrap)"
-    assert shutil.which("runc"), "runc is missing: run make system-packages"
+    assert path, "podman is missing: run make test-packages (apt-get install podman runc debootstrap)"
+    assert shutil.which("runc"), "runc is missing: run make test-packages"
     return path
 
 
@@ -74,7 +74,7 @@ def render(
     chart: str, values: Path | None = None, release: str | None = None, sets: tuple[str, ...] = ()
 ) -> list[dict]:
     """The chart's objects as `helm template` renders them (defaults, or with a values file and --set)."""
-    assert HELM.exists(), f"helm is missing at {HELM}: run make go-tools"
+    assert HELM.exists(), f"helm is missing at {HELM}: run make helm"
     command = [str(HELM), "template", release or chart, str(ROOT / "charts" / chart), "--namespace", NAMESPACE]
     if values is not None:
         command += ["-f", str(values)]

@@ -12,6 +12,7 @@ import pytest
 
 from dashboards.generate import DASHBOARDS, HERE, render
 from observatory.run.k6 import publish_capacity
+from observatory.run.plan import pin_cores
 from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
 from observatory.run.service import ServiceProcess
 from observatory.run.trial import Slo, TrialContext, TrialSpec, run_trial
@@ -119,14 +120,15 @@ def fill(expr: str, values: dict[str, str]) -> str:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalPrometheus, dict[str, str], float]]:
     """A short real run: a service under k6 (one normal trial, one that drops iterations), capacities published."""
     workdir = tmp_path_factory.mktemp("dash")
+    pinning = pin_cores()
     with (
-        LocalPrometheus(workdir / "prom", cores=[1]) as prom,
-        ServiceProcess(find_profile("fastapi", "uvicorn"), workdir / "svc", cores=[0]) as svc,
+        LocalPrometheus(workdir / "prom", cores=pinning.load) as prom,
+        ServiceProcess(find_profile("fastapi", "uvicorn"), workdir / "svc", cores=pinning.service) as svc,
     ):
         prom.set_targets([ScrapeTarget(f"127.0.0.1:{svc.port}")])
         prom.wait_for_targets(1)
         started = time.time()
-        context = TrialContext(svc.url, prom, [1], "dashrun", workdir, Slo(), instrumented=True)
+        context = TrialContext(svc.url, prom, pinning.load, "dashrun", workdir, Slo(), instrumented=True)
         run_trial(TrialSpec("fastapi", "uvicorn", WORKLOADS["json"], 1, 1, "constant", 6, rate=100), context)
         # io waits 10 ms, so one VU sends at most 100 req/s: asked for 300, k6 must drop iterations
         run_trial(TrialSpec("fastapi", "uvicorn", WORKLOADS["io"], 1, 1, "constant", 3, rate=300), context, max_vus=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import pytest
 
 from observatory.judging import Slo
 from observatory.results import load
+from observatory.run.plan import pin_cores
 from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
 from observatory.run.service import ServiceProcess
 from observatory.run.trial import TrialContext, TrialSpec, run_trial
@@ -62,7 +64,7 @@ def test_tiny_run_of_three_frameworks(tmp_path: Path) -> None:
     assert {(t.framework, t.workload) for t in run.trials} == {
         (f, w) for f in ("fastapi", "flask", "django") for w in ("json", "db")
     }
-    assert run.environment["pinning"] == {"service_cores": [0], "k6_and_prometheus_cores": [1]}
+    assert run.environment["pinning"] == pin_cores().as_dict()
     assert run.environment["packages"]["django"].startswith("5.2")
     for trial in run.trials:
         assert trial.achieved_rate > 0, trial.trial_id
@@ -129,29 +131,51 @@ def test_service_killed_mid_run(tmp_path: Path) -> None:
     assert not leftovers(str(tmp_path))
 
 
+def trial_in_flight(cli: subprocess.Popen[str], output: Path) -> psutil.Process | None:
+    """The k6 of a trial running now, once the run has recorded a trial (so there are results to keep), or None."""
+    results = list(output.glob("*/results.json"))
+    if not results or not json.loads(results[0].read_text())["trials"]:
+        return None
+    for child in psutil.Process(cli.pid).children(recursive=True):
+        try:
+            argv = child.cmdline()
+        except psutil.NoSuchProcess:
+            continue
+        if argv and Path(argv[0]).name == "k6" and "run" in argv:
+            return child
+    return None
+
+
 @pytest.mark.slow
 def test_ctrl_c_stops_everything_and_keeps_results(tmp_path: Path) -> None:
+    """Ctrl-C in the middle of a trial, however fast the machine: the test waits for a trial's k6 after the first
+    recorded trial and holds it (SIGSTOP) while the signal arrives, so the run cannot finish first."""
     cli = observatory(
-        "run",
-        "--frameworks",
-        "fastapi",
-        "--size",
-        "quick",
-        "--workloads",
-        "json",
-        "--output",
-        str(tmp_path),
-        "--no-report",
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not list(tmp_path.glob("*/k6/*.json")):
-        time.sleep(0.2)
-    os.killpg(cli.pid, signal.SIGINT)
-    _out, err = cli.communicate(timeout=60)
+        "run", "--frameworks", "fastapi", "--size", "quick", "--workloads", "json,io,cpu",
+        "--output", str(tmp_path), "--no-report",
+    )  # fmt: skip
+    k6 = None
+    while k6 is None:  # bounded by pytest's timeout; a run that ends first fails below
+        assert cli.poll() is None, f"the run ended (exit {cli.returncode}) before a trial could be interrupted"
+        k6 = trial_in_flight(cli, tmp_path)
+        if k6 is not None:
+            try:
+                k6.suspend()
+            except psutil.NoSuchProcess:  # that trial ended meanwhile: wait for the next one
+                k6 = None
+        time.sleep(0.1)
+    try:
+        os.killpg(cli.pid, signal.SIGINT)
+    finally:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            k6.resume()
+    _out, err = cli.communicate(timeout=120)
     assert cli.returncode == 130, err[-2000:]
     assert "Traceback" not in err
     run = load(only_run(tmp_path))
     assert run.status == "partial" and run.error == "interrupted by the user"
+    assert run.trials, "the trials recorded before Ctrl-C were lost"
+    assert not k6.is_running() or k6.status() == psutil.STATUS_ZOMBIE
     time.sleep(1)
     assert not leftovers(str(tmp_path))
 
@@ -160,13 +184,14 @@ def test_ctrl_c_stops_everything_and_keeps_results(tmp_path: Path) -> None:
 def test_saturated_generator_is_flagged_invalid(tmp_path: Path) -> None:
     """An arrival rate far beyond what the allowed VUs can send is invalid, with that reason."""
     profile = find_profile("baseline-asgi", "uvicorn")
+    pinning = pin_cores()
     with (
-        LocalPrometheus(tmp_path / "prom", cores=[1]) as prom,
-        ServiceProcess(profile, tmp_path / "svc", cores=[0]) as svc,
+        LocalPrometheus(tmp_path / "prom", cores=pinning.load) as prom,
+        ServiceProcess(profile, tmp_path / "svc", cores=pinning.service) as svc,
     ):
         prom.set_targets([ScrapeTarget(f"127.0.0.1:{svc.port}")])
         prom.wait_for_targets(1)
-        context = TrialContext(svc.url, prom, [1], "sat", tmp_path, Slo(), instrumented=True)
+        context = TrialContext(svc.url, prom, pinning.load, "sat", tmp_path, Slo(), instrumented=True)
         spec = TrialSpec("baseline-asgi", "uvicorn", WORKLOADS["io"], 1, 1, "constant", 2, rate=500)
         trial = run_trial(spec, context, max_vus=1)
     assert trial.dropped_iterations > 0

@@ -23,7 +23,7 @@ from service_common.database_budget import (
 from service_common.framing import FramingError, request_read_seconds
 from service_common.launch_env import default_workers
 from service_common.profiles import Profile, ProfileError, load_service
-from service_common.settings import SettingsError, data_dir, get_settings
+from service_common.settings import DEFAULT_INSTRUMENTATION, SettingsError, data_dir, get_settings
 
 
 def server_argv(profile: Profile, host: str, port: int, workers: int) -> list[str]:
@@ -45,7 +45,7 @@ def server_argv(profile: Profile, host: str, port: int, workers: int) -> list[st
 
 def prepare_metrics_dir(profile: Profile, workers: int) -> None:
     """Several processes share metrics through files in a folder wiped at every start."""
-    if os.environ.get("OBSERVATORY_INSTRUMENTATION", "full").lower() == "off":
+    if os.environ.get("OBSERVATORY_INSTRUMENTATION", DEFAULT_INSTRUMENTATION).lower() == "off":
         return
     if profile.server != "gunicorn" and workers == 1:
         os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)

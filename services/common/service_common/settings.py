@@ -8,6 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 
 INSTRUMENTATION_MODES = ("off", "metrics", "full")
+# The one home of the instrumentation default, read by the services, the launcher, `observatory run` and the
+# harness (tests/test_one_definition.py holds the charts' values and the docs to it). Metrics only: the server-side
+# figures and the request-count check need them, while traces cost a share of throughput that differs between
+# frameworks (benchmarks/instrumentation_overhead.py measures it), so a traced comparison would be unfair.
+DEFAULT_INSTRUMENTATION = "metrics"
 
 
 class SettingsError(ValueError):
@@ -60,7 +65,7 @@ def _ratio(raw: str) -> float:
 def get_settings() -> Settings:
     """Read the settings from the environment once per process."""
     framework = os.environ.get("OBSERVATORY_FRAMEWORK", "unknown")
-    instrumentation = os.environ.get("OBSERVATORY_INSTRUMENTATION", "full").lower()
+    instrumentation = os.environ.get("OBSERVATORY_INSTRUMENTATION", DEFAULT_INSTRUMENTATION).lower()
     if instrumentation not in INSTRUMENTATION_MODES:
         raise SettingsError(
             f"OBSERVATORY_INSTRUMENTATION must be one of {', '.join(INSTRUMENTATION_MODES)}, got {instrumentation!r}"
