@@ -126,12 +126,16 @@ $(GOBIN)/.actionlint-%:
 	rm -f $(GOBIN)/.actionlint-*
 	touch $@
 
-# ---- locks and images ----------------------------------------------------------------------
+# ---- locks, images and the README's picture ----------------------------------------------------------------------
 
-.PHONY: lock images
+.PHONY: lock images readme-figure
 lock: ## regenerate requirements.lock and services/*/requirements.lock from the requirements files (uv, hashes)
 	@[ -x .tools/uv/bin/uv ] || { python3 -m venv .tools/uv && .tools/uv/bin/pip install -q uv==$(UV_VERSION); }
 	@python3 tools/lock.py compile
 
 images: run-tools test-packages helm ## build every image the charts use with podman (stand-ins where a registry is unreachable)
 	@tools/build-images.sh
+
+readme-figure: python-packages ## docs/images/headline.png, the report's headline figure of a run: RUN=results/<run-id>
+	@[ -n "$(RUN)" ] || { echo "make readme-figure RUN=results/<run-id>: which run to draw" >&2; exit 2; }
+	$(PY) tools/readme_figure.py $(RUN) docs/images

@@ -1,17 +1,36 @@
 """One definition per fact: where a fact must be written in two languages (Python and the k6 script), or where two
-modules need it, the copies are checked against the one source here, so they cannot drift apart."""
+modules need it, the copies are checked against the one source here, so they cannot drift apart. Each default
+(instrumentation, profiles, workloads, size, SLO) has one home that the CLI, the harness, the charts and the docs
+are held to, and each number the docs state about a rule is found in the code that defines it."""
 
 from __future__ import annotations
 
+import inspect
+import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+import yaml
+
+from observatory import compare
+from observatory.cli.main import parser
+from observatory.cli.run import options_from
+from observatory.judging import capacity, host
+from observatory.judging.generator import STARVED_WAIT
 from observatory.judging.slo import Slo
 from observatory.judging.trial import SATURATED_K6_UTILISATION
-from observatory.run import calibration
+from observatory.report.scaling import STOP_GAIN
+from observatory.run import calibration, prometheus, sizes
 from observatory.run.k6 import K6Settings
-from observatory.workloads import WORKLOADS
-from service_common import limits, sqlite
+from observatory.run.plan import DEFAULT_PROFILES, RunOptions
+from observatory.run.service import ServiceProcess
+from observatory.run.sizes import DEFAULT_SIZE, SIZES
+from observatory.workloads import DEFAULT_WORKLOADS, WORKLOADS
+from service_common import limits, settings, sqlite
+from service_common.settings import DEFAULT_INSTRUMENTATION
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_JS = (ROOT / "loadtests" / "lib" / "config.js").read_text()
@@ -59,3 +78,163 @@ def test_sqlite_pragmas_are_written_once() -> None:
     ]
     assert written == [services / "common" / "service_common" / "sqlite.py"]
     assert "journal_mode=WAL" in sqlite.init_command()
+
+
+# --- one home for each default ---------------------------------------------------------------------------------------
+
+CHARTS = ROOT / "charts"
+SERVICES_VALUES = yaml.safe_load((CHARTS / "observatory-services" / "values.yaml").read_text())
+LOAD_VALUES = yaml.safe_load((CHARTS / "observatory-load" / "values.yaml").read_text())
+
+
+def default_run_options() -> RunOptions:
+    """What `observatory run` with no option would do (the parser and options_from, as the CLI calls them)."""
+    return options_from(parser().parse_args(["run"]))
+
+
+def test_the_instrumentation_default_has_one_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert default_run_options().instrumentation == DEFAULT_INSTRUMENTATION
+    assert RunOptions.__dataclass_fields__["instrumentation"].default == DEFAULT_INSTRUMENTATION
+    assert inspect.signature(ServiceProcess).parameters["instrumentation"].default == DEFAULT_INSTRUMENTATION
+    monkeypatch.delenv("OBSERVATORY_INSTRUMENTATION", raising=False)
+    settings.get_settings.cache_clear()
+    try:
+        assert settings.get_settings().instrumentation == DEFAULT_INSTRUMENTATION
+    finally:
+        settings.get_settings.cache_clear()
+    assert SERVICES_VALUES["instrumentation"]["mode"] == DEFAULT_INSTRUMENTATION
+    assert f"| `OBSERVATORY_INSTRUMENTATION` | `{DEFAULT_INSTRUMENTATION}` |" in text_of("services/README.md")
+    assert f"| instrumentation | {DEFAULT_INSTRUMENTATION} |" in text_of("docs/running.md")
+
+
+def test_no_module_writes_its_own_instrumentation_fallback() -> None:
+    """Seeded fault: a literal fallback such as os.environ.get("OBSERVATORY_INSTRUMENTATION", "full") is found."""
+    fallback = re.compile(r"""OBSERVATORY_INSTRUMENTATION["']\s*,\s*["']""")
+    assert fallback.search('os.environ.get("OBSERVATORY_INSTRUMENTATION", "full")')
+    sources = [*(ROOT / "observatory").rglob("*.py"), *(ROOT / "services").rglob("*.py")]
+    assert [p for p in sources if fallback.search(p.read_text())] == []
+
+
+def test_the_default_profiles_workloads_and_size_are_the_runs() -> None:
+    options = default_run_options()
+    assert {p.framework: p.name for p in options.profiles} == DEFAULT_PROFILES
+    assert tuple(w.name for w in options.workloads) == DEFAULT_WORKLOADS
+    assert options.size is SIZES[DEFAULT_SIZE]
+    assert options.slo == Slo()
+
+
+def test_the_charts_benchmark_the_default_profiles_at_the_slo() -> None:
+    deployed = {(s["framework"], s["profile"]) for s in SERVICES_VALUES["services"].values() if s["enabled"]}
+    assert set(DEFAULT_PROFILES.items()) <= deployed
+    benchmarked = {(b["framework"], b["profile"]) for b in LOAD_VALUES["benchmarks"]}
+    assert benchmarked == set(DEFAULT_PROFILES.items())
+    assert (LOAD_VALUES["slo"]["p99Ms"], LOAD_VALUES["slo"]["errorRate"]) == (Slo().p99_ms, Slo().error_rate)
+
+
+def test_the_docs_state_the_defaults_the_code_defines() -> None:
+    table = dict(re.findall(r"^\| ([A-Za-z ]+) \| (.+?) \| `", text_of("docs/running.md"), flags=re.M))
+    assert table["frameworks and profiles"] == ", ".join(f"{f}/{p}" for f, p in DEFAULT_PROFILES.items())
+    assert table["workloads"] == ", ".join(DEFAULT_WORKLOADS)
+    assert table["size"] == DEFAULT_SIZE
+    assert table["SLO"] == f"client p99 ≤ {Slo().p99_ms:g} ms, errors ≤ {Slo().error_rate:.0%}".replace("%", " %")
+    readme = " ".join(text_of("README.md").split())
+    profiles = [f"{f}/{p}" for f, p in DEFAULT_PROFILES.items()]
+    assert f"The default run measures {', '.join(profiles[:-1])} and {profiles[-1]}, one worker each" in readme
+    workloads = [f"`{w}`" for w in DEFAULT_WORKLOADS]
+    assert f"on the {', '.join(workloads[:-1])} and {workloads[-1]} workloads" in readme
+
+
+# --- every number the docs state about a rule, in the code that defines it -------------------------------------------
+
+WORDS = {"half": 0.5, "half a second": 0.5, "a tenth": 0.1, "a fifth": 0.2}
+
+
+def text_of(doc: str) -> str:
+    return (ROOT / doc).read_text()
+
+
+def _number(written: str) -> float:
+    return WORDS[written] if written in WORDS else float(written.replace(",", ""))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A number a doc states about a rule: the doc, a pattern whose one group is the number as written (spaces and
+    line breaks count as one space), and the code's value in the doc's unit."""
+
+    doc: str
+    pattern: str
+    value: Callable[[], float]
+
+
+def _trace_ratio() -> float:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("OTEL_TRACES_SAMPLER_ARG", raising=False)
+        settings.get_settings.cache_clear()
+        ratio = settings.get_settings().trace_sample_ratio
+    settings.get_settings.cache_clear()
+    return ratio
+
+
+CLAIMS = [
+    Claim("README.md", r"client p99 ≤ (\d+) ms", lambda: Slo().p99_ms),
+    Claim("README.md", r"errors ≤ (\d+) %, nothing dropped", lambda: Slo().error_rate * 100),
+    Claim("README.md", r"within (\d+) % of it, the \*\*resolution\*\*", lambda: capacity.TARGET_RESOLUTION * 100),
+    Claim("README.md", r"a whole interval more than (\d+) % below the other", lambda: compare.FLOOR * 100),
+    Claim("docs/running.md", r"up to (\d+) trials a search", lambda: SIZES["quick"].steps),
+    Claim("docs/running.md", r"reaches its (\d+) % resolution", lambda: capacity.TARGET_RESOLUTION * 100),
+    Claim("docs/running.md", r"scrapes each service every (\d+) s", lambda: prometheus.SCRAPE_INTERVAL_SECONDS),
+    Claim("docs/running.md", r"warmed up at its rate for (half a second)", lambda: sizes.TRIAL_WARMUP_S),
+    Claim("docs/running.md", r"\((\d+) s windows of at least", lambda: SIZES["standard"].step_s),
+    Claim("docs/running.md", r"windows of at least ([\d,]+) requests", lambda: sizes.MIN_P99_SAMPLES),
+    Claim("docs/running.md", r"sweep of 1-(\d+) VUs", lambda: max(SIZES["standard"].sweep_vus)),
+    Claim("docs/running.md", r"adds less than (\d+) % of what one alone serves", lambda: STOP_GAIN * 100),
+    Claim("docs/instrumentation.md", r"`OTEL_TRACES_SAMPLER_ARG`, ([\d.]+) by default", _trace_ratio),
+    Claim("loadtests/README.md", r"within (\d+) % of the SLO's p99", lambda: calibration.SHARE_OF_SLO * 100),
+    Claim("loadtests/README.md", r"less than (\d+) % of its core", lambda: calibration.MAX_CPU * 100),
+    Claim("loadtests/README.md", r"for a CPU (half) the time or more \(`STARVED_WAIT`", lambda: STARVED_WAIT),
+    Claim("loadtests/README.md", r"Waiting (half) the time or more \(the same `STARVED_WAIT`\)", lambda: STARVED_WAIT),
+    Claim("loadtests/README.md", r"a core stalled for (half) the SLO's p99", lambda: host.STALL_SHARE_OF_SLO),
+    Claim("loadtests/README.md", r"median time over the window was ([\d.]+) times", lambda: host.SPEED_BOUND),
+    Claim("loadtests/README.md", r"a host ([\d.]+) times faster or more", lambda: host.SPEED_BOUND),
+    Claim("loadtests/README.md", r"req/s \((\d\.\d) s warm-up, [\d.]+ s measured each", lambda: calibration.WARMUP_S),
+    Claim("loadtests/README.md", r"warm-up, (\d\.\d) s measured each", lambda: calibration.MEASURE_S),
+    Claim("services/README.md", r"\| `REQUEST_READ_TIMEOUT` \| (\d+) \|", lambda: limits.REQUEST_READ_SECONDS),
+]
+
+
+def mismatch(claim: Claim, code_value: float, text: str | None = None) -> str | None:
+    """Why the doc and the code disagree about the claim, or None when they agree."""
+    flat = " ".join((text if text is not None else text_of(claim.doc)).split())
+    found = re.search(claim.pattern, flat)
+    if found is None:
+        return f"{claim.doc}: no text matches {claim.pattern!r}"
+    written = _number(found.group(1))
+    if not math.isclose(written, code_value, rel_tol=1e-9):
+        return f"{claim.doc}: says {found.group(1)!r} ({written:g}), the code defines {code_value:g}"
+    return None
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: f"{c.doc}:{c.pattern[:40]}")
+def test_the_doc_states_the_codes_number(claim: Claim) -> None:
+    assert mismatch(claim, claim.value()) is None
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: f"{c.doc}:{c.pattern[:40]}")
+def test_seeded_fault_a_moved_threshold_or_an_edited_doc_is_caught(claim: Claim) -> None:
+    value = claim.value()
+    assert mismatch(claim, value * 2 + 1) is not None  # the code's value moved
+    flat = " ".join(text_of(claim.doc).split())
+    found = re.search(claim.pattern, flat)
+    assert found is not None
+    edited = flat[: found.start(1)] + "7777" + flat[found.end(1) :]
+    if found.group(1) in WORDS:  # a number written in words: another word is another number
+        edited = flat[: found.start(1)] + "a fifth" + flat[found.end(1) :] if value != 0.2 else edited
+    assert mismatch(claim, value, edited) is not None  # the doc's number changed
+
+
+def test_the_calibration_ladder_the_docs_list_is_the_codes() -> None:
+    flat = " ".join(text_of("loadtests/README.md").split())
+    found = re.search(r"The ladder climbs ([\d, and]+) req/s", flat)
+    assert found, "loadtests/README.md lists the calibration ladder"
+    assert [float(n.replace(",", "")) for n in re.findall(r"[\d,]*\d", found.group(1))] == list(calibration.RATES)

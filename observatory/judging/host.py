@@ -6,20 +6,17 @@ during it by up to d ms, and near capacity the queue it leaves drains slowly (at
 it lasted), so one stall of half the SLO, added to the service's own latency near capacity, is enough to push the
 requests of a short trial's last percentile over the SLO. Stalls are measured by `observatory/run/stalls.py`.
 
-The speed bound is 1.25 times a core's usual time for the meter's reference work, either way. This machine's host
-switches, with nothing of ours running, between two speeds: the reference work takes about 105-155 µs or about
-185-240 µs (1.6-1.8×), each within about 8 %, for seconds to minutes at a time (the slower one most of the time
-on 2026-12-03). Near a capacity the verdict follows that speed, not the service: in five repeats of flask json, rates that
-passed in fast windows missed in slow ones (1,750 req/s passed at 134 µs and missed its confirmation at 234 µs),
-and the slow speed raised the service's CPU per request by a quarter or more. So a run compares like with like: a
-trial counts only when every core ran at its usual speed of the run (stalls.usual_time: the more frequent of the
-two). 1.25 lies between the two speeds, clear of the noise within one.
+The speed bound is SPEED_BOUND times a core's usual time for the meter's reference work, either way. Some hosts
+switch between speeds with nothing of ours running, for seconds to minutes at a time (docs/measurements.md records
+one whose two speeds were 1.6-1.8× apart). Near a capacity the verdict then follows the host's speed, not the
+service, and a slower speed raises the service's CPU per request. So a run compares like with like: a trial counts
+only when every core ran at its usual speed of the run (stalls.usual_time: the more frequent speed). The bound lies
+between two such speeds, clear of the noise within one.
 
 Except where the speed could not have made the verdict: a faster host only helps the service and k6, a slower one
 only hurts them. So a trial that missed the SLO while every core off its usual speed ran faster stands as a miss
 (it would have missed at the usual speed too), and one that met it while every such core ran slower stands as a
-pass. In a default run on 2026-12-03 the host ran fast for about a minute: django json missed at 2,000 req/s five
-times in fast windows (p99 230-330 ms), each invalid, and the repeat ended with no capacity at all.
+pass; without this, a host that ran fast for a minute could leave a repeat with no capacity at all.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ from observatory.judging import bounds
 from observatory.judging.generator import GENERATOR
 from observatory.results import Capacity, Run
 
-ARTICLE = "FastAPI vs Flask vs Django (DEV Community), shared/seed/000_337977007894952b.txt"
+# Cited, not copied: the article states no licence. Its claims are quoted in CLAIMS below.
+ARTICLE = '"FastAPI vs Flask vs Django", by 丁久 on DEV Community (originally published on AI Study Room), "Performance Benchmarks"'
 HOLDS, FAILS, DEPENDS, CANNOT_TELL, UNMEASURED = "holds", "does not hold", "depends", "cannot tell", "not measured"
 # "A significant advantage": at least half as much again, over the whole interval of the ratio.
 SIGNIFICANT = 1.5

@@ -64,6 +64,11 @@ def headline_capacities(capacities: list[Capacity]) -> list[Capacity]:
 
 def capacity(capacities: list[Capacity], slo: dict[str, float], unit: str = "workers") -> str:
     """The headline: each framework's capacity per workload, bars with min–max whiskers and `≥` for lower bounds."""
+    return _svg(capacity_figure(capacities, slo, unit), "Capacity per framework and workload")
+
+
+def capacity_figure(capacities: list[Capacity], slo: dict[str, float], unit: str = "workers") -> plt.Figure:
+    """The headline figure itself (the README's picture is this figure as a PNG: tools/readme_figure.py)."""
     shown = headline_capacities([c for c in capacities if c.median is not None])
     workloads = sorted({c.workload for c in shown})
     rows = {w: sorted((c for c in shown if c.workload == w), key=lambda c: c.median or 0) for w in workloads}
@@ -98,7 +103,7 @@ def capacity(capacities: list[Capacity], slo: dict[str, float], unit: str = "wor
         fontsize=9,
     )
     figure.tight_layout()
-    return _svg(figure, "Capacity per framework and workload")
+    return figure
 
 
 def _series(trials: Iterable[Trial]) -> dict[tuple[str, str, int], list[Trial]]:

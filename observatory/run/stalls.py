@@ -3,8 +3,8 @@ and times a fixed piece of reference work every 100 ms, to see how fast the core
 
 A late wake-up is time the core gave to something else (another process, the kernel, the hypervisor): any
 process on that core, k6's or the service's, lost the same time. The reference work's CPU time is the core's speed:
-on this machine's host it switches, every few seconds to minutes, between about 105-155 µs and about 185-240 µs
-(1.6-1.8×) with nothing of ours running, and a service's CPU per request follows it (judging/host.py). Each meter writes one
+on some hosts it switches between levels with nothing of ours running (docs/measurements.md), and a service's CPU
+per request follows it (judging/host.py). Each meter writes one
 line every 100 ms to its own file, and one line per stall of 1 ms or more; `StallMeter.window(start, end)` reads
 back the statistics of a trial's window (times are `time.monotonic()`, the clock the meters write).
 
