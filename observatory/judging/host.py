@@ -8,7 +8,7 @@ requests of a short trial's last percentile over the SLO. Stalls are measured by
 
 The speed bound is SPEED_BOUND times a core's usual time for the meter's reference work, either way. Some hosts
 switch between speeds with nothing of ours running, for seconds to minutes at a time (docs/measurements.md records
-one whose two speeds were 1.6-1.8× apart). Near a capacity the verdict then follows the host's speed, not the
+such a host). Near a capacity the verdict then follows the host's speed, not the
 service, and a slower speed raises the service's CPU per request. So a run compares like with like: a trial counts
 only when every core ran at its usual speed of the run (stalls.usual_time: the more frequent speed). The bound lies
 between two such speeds, clear of the noise within one.
