@@ -7,7 +7,8 @@ show a drop only against what it is known to reach, never an improvement beyond 
 B regressed when the top of its interval is below the bottom of A's by more than a floor, FLOOR of A's capacity;
 it improved when the bottom of B's is above the top of A's by as much. Anything else is a tie. The floor covers
 the run-to-run noise that one run's repeats cannot show: tests/report/test_compare.py simulates two runs of the same
-system at the default settings (flagged < 1 % of the time) and a 15 % drop (caught).
+system at the default settings with 3 % noise per trial (flagged < 1 % of the time) and a 15 % drop (caught);
+benchmarks/compare_noise.py prints both rates at noisier levels, where false alarms grow.
 
 Runs whose conditions differ (SLO, run size, instrumentation, CPU model, core count) measure different things and
 are refused, unless forced.
