@@ -136,6 +136,6 @@ lock: ## regenerate requirements.lock and services/*/requirements.lock from the 
 images: run-tools test-packages helm ## build every image the charts use with podman (stand-ins where a registry is unreachable)
 	@tools/build-images.sh
 
-readme-figure: python-packages ## docs/images/headline.png, the report's headline figure of a run: RUN=results/<run-id>
+readme-figure: python-packages ## docs/images/headline.png from a run: RUN=results/<run-id> NOTE="the machine's condition"
 	@[ -n "$(RUN)" ] || { echo "make readme-figure RUN=results/<run-id>: which run to draw" >&2; exit 2; }
-	$(PY) tools/readme_figure.py $(RUN) docs/images
+	$(PY) tools/readme_figure.py $(RUN) docs/images --note "$(NOTE)"

@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".tools" / "bin"
 KWOK_STAGES = ROOT / ".tools" / "share" / "kwok" / "stages"
 KIND_CONFIG = ROOT / "kind-config.yaml"
+# How long the components get to exit after SIGTERM before they are killed: the stop's bound, and the lifecycle
+# test's, which waits for the owner and reads stop.log rather than time it.
+STOP_GRACE_S = 10.0
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok")
 
 # What kwok does in place of kubelets: nodes become Ready and keep their leases fresh; pods become Ready at once,
@@ -266,17 +269,29 @@ class ControlPlane:
         self._wait("kube-controller-manager", lambda: self.kubectl_ok("-n", "default", "get", "sa", "default"), 60)
 
     def stop(self) -> None:
-        """SIGTERM to every process group, SIGKILL to what is left after 10 s, in reverse start order."""
+        """SIGTERM to every process group, SIGKILL to what is left after STOP_GRACE_S, in reverse start order.
+
+        Each component's way out (its exit after SIGTERM, or SIGKILL) and the time it took go to `stop.log` in the
+        work folder, so a slow stop says which process made it slow."""
+        started = time.monotonic()
         for component in reversed(self.components):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(component.process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
+        deadline = started + STOP_GRACE_S
+        lines = []
         for component in reversed(self.components):
-            with contextlib.suppress(subprocess.TimeoutExpired):
+            how = "exited after SIGTERM"
+            try:
                 component.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                how = "SIGKILL"
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(component.process.pid, signal.SIGKILL)
             component.process.wait()
+            lines.append(f"{component.name}: {how}, gone {time.monotonic() - started:.1f} s after the stop began")
+        if self.components:
+            with contextlib.suppress(OSError):
+                (self.workdir / "stop.log").write_text("\n".join(lines) + "\n")
         self.components.clear()
 
     def pids(self) -> list[int]:

@@ -18,7 +18,8 @@ CHILD = """
 import sys, time
 from pathlib import Path
 from tests.controlplane.controlplane import ControlPlane
-with ControlPlane(Path(sys.argv[1])) as cp:
+work = Path(sys.argv[1])
+with ControlPlane(work) as cp:
     print(" ".join(map(str, cp.pids())), flush=True)
     time.sleep(600)
 """
@@ -36,6 +37,10 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
 def test_no_process_survives_its_owner(tmp_path: Path, how: signal.Signals) -> None:
+    """Waits for events, not for durations: the owner's exit, then every component's. After Ctrl-C the owner's
+    `with` block stops each component (SIGTERM, SIGKILL after STOP_GRACE_S) and says how in stop.log; killed
+    outright, it stops nothing and PR_SET_PDEATHSIG kills them. How long that took is printed (pytest -s), never
+    asserted: on a loaded machine it is the machine's speed."""
     assert not missing_binaries(), "run `make controlplane`"
     owner = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
@@ -43,12 +48,21 @@ def test_no_process_survives_its_owner(tmp_path: Path, how: signal.Signals) -> N
         pids = [int(p) for p in line.split()]
         assert len(pids) == 5, f"the control plane did not start: {line!r}"
         assert all(alive(pid) for pid in pids)
+        signalled = time.monotonic()
         owner.send_signal(how)
-        owner.wait(timeout=30)
-        deadline = time.monotonic() + 15
-        while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        owner.wait()  # bounded by pytest's timeout
+        exited = time.monotonic()
+        while any(alive(pid) for pid in pids):
             time.sleep(0.2)
-        assert [pid for pid in pids if alive(pid)] == []
+        stop_log = tmp_path / "stop.log"
+        stopped = stop_log.read_text() if stop_log.exists() else ""
+        print(f"{how.name}: owner exited {exited - signalled:.1f} s after the signal, components gone "
+              f"{time.monotonic() - signalled:.1f} s after it; {stopped or 'no stop.log'}")  # fmt: skip
+        if how == signal.SIGINT:
+            names = [entry.split(":")[0] for entry in stopped.splitlines()]
+            assert sorted(names) == sorted(set(BINARIES) - {"kubectl"}), stopped  # every running component
+        else:
+            assert stopped == "", "a killed owner cannot have stopped anything: PR_SET_PDEATHSIG did"
     finally:
         owner.kill()
         owner.wait()
