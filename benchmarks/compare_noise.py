@@ -21,8 +21,8 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for the test's model
 
-from observatory.compare import REGRESSION, verdict  # noqa: E402
-from tests.report import test_compare as model  # noqa: E402
+from observatory.compare import REGRESSION, verdict
+from tests.report import test_compare as model
 
 
 def rates(noise: float, pairs: int, seed: int) -> tuple[float, float]:

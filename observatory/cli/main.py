@@ -34,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse, dispatch, and turn every user-fixable failure into one line on stderr."""
     args = parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
+    # Ctrl-C stops a run cleanly even when whatever started it ignored SIGINT (a script's background job, some CI
+    # runners): Python keeps an inherited ignored SIGINT ignored, and the run would go on to its end.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return int(args.handler(args) or 0)
     except ObservatoryError as error:

@@ -14,10 +14,13 @@ import pytest
 
 from tests.controlplane.controlplane import BINARIES, ROOT, ControlPlane, ControlPlaneError, missing_binaries
 
+# The owner handles Ctrl-C as pytest in a terminal does, whatever the suite's own parent did with SIGINT: a suite
+# started as a script's background job inherits SIGINT ignored, Python keeps it ignored, and the owner would sleep on.
 CHILD = """
-import sys, time
+import signal, sys, time
 from pathlib import Path
 from tests.controlplane.controlplane import ControlPlane
+signal.signal(signal.SIGINT, signal.default_int_handler)
 work = Path(sys.argv[1])
 with ControlPlane(work) as cp:
     print(" ".join(map(str, cp.pids())), flush=True)
@@ -44,6 +47,7 @@ def test_no_process_survives_its_owner(tmp_path: Path, how: signal.Signals) -> N
     assert not missing_binaries(), "run `make controlplane`"
     owner = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
+        assert owner.stdout is not None
         line = owner.stdout.readline()
         pids = [int(p) for p in line.split()]
         assert len(pids) == 5, f"the control plane did not start: {line!r}"
