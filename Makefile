@@ -41,10 +41,10 @@ lint: python-packages ## ruff, as CI checks it
 
 # ---- set-up, by need --------------------------------------------------------------------------------------------
 
-run-tools: python-packages k6 run-packages ## what `observatory run` needs: the venv, k6, Prometheus, nginx, taskset
+run-tools: run-python-packages k6 run-packages ## what `observatory run` needs: the venv, k6, Prometheus, nginx, taskset
 	@$(VENV)/bin/observatory doctor
 
-setup: run-tools test-packages helm checkov controlplane dashboard-validate tilt actionlint ## everything the tests use
+setup: run-tools python-packages test-packages helm checkov controlplane dashboard-validate tilt actionlint ## everything the tests use
 	@$(VENV)/bin/observatory doctor
 
 .PHONY: run-packages test-packages python-packages k6 helm checkov
@@ -69,14 +69,20 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-python-packages: $(VENV)/.installed
+.PHONY: run-python-packages
+run-python-packages: $(VENV)/.installed-run ## the venv a local run needs (requirements-run.lock: no test tools)
+python-packages: $(VENV)/.installed ## the whole venv: the run's packages and the tests' (requirements.lock)
 
-# Every package from the harness lock, hashes checked (make lock regenerates it from the requirements files);
-# then the project itself, editable, without resolving anything.
-$(VENV)/.installed: pyproject.toml requirements.lock
+# The packages from a lock, hashes checked (make lock regenerates the locks from the requirements files); then the
+# project itself, editable, without resolving anything. The run lock is the harness lock's subset a run needs.
+$(VENV)/.installed-run: pyproject.toml requirements-run.lock
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --require-hashes --no-deps -r requirements.lock
+	$(VENV)/bin/pip install -q --require-hashes --no-deps -r requirements-run.lock
 	$(VENV)/bin/pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-run requirements.lock
+	$(VENV)/bin/pip install -q --require-hashes --no-deps -r requirements.lock
 	touch $@
 
 k6: $(GOBIN)/.k6-$(K6_VERSION) ## k6 (go install at its pin)
@@ -136,6 +142,6 @@ lock: ## regenerate requirements.lock and services/*/requirements.lock from the 
 images: run-tools test-packages helm ## build every image the charts use with podman (stand-ins where a registry is unreachable)
 	@tools/build-images.sh
 
-readme-figure: python-packages ## docs/images/headline.png from a run: RUN=results/<run-id> NOTE="the machine's condition"
+readme-figure: run-python-packages ## docs/images/headline.png from a run: RUN=results/<run-id> NOTE="the machine's condition"
 	@[ -n "$(RUN)" ] || { echo "make readme-figure RUN=results/<run-id>: which run to draw" >&2; exit 2; }
 	$(PY) tools/readme_figure.py $(RUN) docs/images --note "$(NOTE)"

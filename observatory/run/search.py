@@ -132,6 +132,8 @@ def search(
     "≥" (judging.generator.generator_bound), and rates above it would only be k6's own limits.
     """
     resolution = judged.TARGET_RESOLUTION if resolution is None else resolution
+    if ceiling is not None and ceiling < 1:  # no rate was clean (a busy host): no ceiling to climb to, k6 sends from 1
+        ceiling = None  # judging still reads every miss as the generator's (generator_bound): the capacity is "≥"
     outcome = SearchOutcome()
     first = max(1.0, probe_rps * BRACKET[0])
     # a probe faster than k6's clean ceiling: above the ceiling every trial would be k6's, so start there

@@ -62,3 +62,22 @@ def test_a_hand_edited_pin_or_a_missing_hash_is_caught(copy: Path) -> None:
     lock.write_text(text.replace("--hash=sha256:", "--hash=md5:"))
     found = lock_tool.problems(copy, "services/django/requirements.lock", LOCKS["services/django/requirements.lock"])
     assert any("without hashes" in p for p in found), found
+
+
+def test_the_run_lock_is_the_harness_locks_entries_a_run_needs() -> None:
+    """No test tool in what `make quickstart` installs; the frameworks, servers and the build backend are there."""
+    run = lock_tool.pins((ROOT / lock_tool.RUN_LOCK).read_text())
+    harness = lock_tool.pins((ROOT / lock_tool.HARNESS_LOCK).read_text())
+    assert all(harness[name] == version for name, version in run.items())
+    assert {"pytest", "mypy", "ruff", "schemathesis", "hypothesis"}.isdisjoint(run)
+    assert {"fastapi", "flask", "django", "uvicorn", "gunicorn", "rich", "matplotlib", "setuptools"} <= set(run)
+
+
+def test_a_hand_edited_run_lock_is_caught(copy: Path) -> None:
+    """Seeded fault: an entry dropped from the run lock (its digest still matches the harness lock)."""
+    lock = copy / lock_tool.RUN_LOCK
+    text = lock.read_text()
+    start = text.index("\nrich==")
+    lock.write_text(text[:start] + text[text.index("\n", text.index("# via", start)) :])
+    found = lock_tool.problems(copy, lock_tool.RUN_LOCK, LOCKS[lock_tool.RUN_LOCK])
+    assert any("not the run's subset" in p for p in found), found

@@ -161,7 +161,9 @@ def test_ctrl_c_stops_everything_and_keeps_results(tmp_path: Path) -> None:
     try:
         k6 = None
         while k6 is None:  # bounded by pytest's timeout; a run that ends first fails below
-            assert cli.poll() is None, f"the run ended (exit {cli.returncode}) before a trial could be interrupted"
+            if cli.poll() is not None:
+                raise AssertionError(f"the run ended (exit {cli.returncode}) before a trial could be interrupted: "
+                                     f"{cli.communicate()[1][-1500:]}")  # fmt: skip
             k6 = trial_in_flight(cli, tmp_path)
             if k6 is not None:
                 try:

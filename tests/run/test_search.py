@@ -206,3 +206,14 @@ def test_the_host_stops_a_search_after_three_undecided_tries() -> None:
 
     outcome = search(1000.0, 12, lambda rate: None)
     assert len(outcome.rates) == MAX_UNDECIDED == 3 and outcome.best_pass is None and not outcome.failed
+
+
+def test_a_generator_clean_nowhere_still_searches_from_the_probe() -> None:
+    """Seeded from a run on a busy host: calibration found no clean rate (ceiling 0), the search started at 0 req/s
+    and k6 refused it ("RATE must be a number >= 1"), ending the run. Now it searches as without a ceiling."""
+    tried: list[float] = []
+    outcome = search(500.0, 12, lambda rate: tried.append(rate) or rate <= 600, ceiling=0.0)
+    unbounded: list[float] = []
+    search(500.0, 12, lambda rate: unbounded.append(rate) or rate <= 600)
+    assert min(tried) >= 1 and tried == unbounded
+    assert outcome.best_pass is not None and outcome.best_pass <= 600
