@@ -103,10 +103,15 @@ def problems(root: Path, lock: str, inputs: list[str]) -> list[str]:
     return found
 
 
-def _entries(text: str) -> dict[str, str]:
-    """name -> the whole entry (pin, hashes, `# via` lines) of every package in a compiled lock."""
-    blocks = re.split(r"\n(?=[A-Za-z0-9])", text)
-    return {normalize(m.group(1)): block.rstrip("\n") for block in blocks if (m := re.match(r"([A-Za-z0-9][^=\s\[]*)", block)) and "==" in block.split("\n", 1)[0]}
+def _entries(text: str) -> list[tuple[str, str]]:
+    """(name, the whole entry: pin, hashes, `# via` lines) of every package in a compiled lock, in order; a package
+    pinned twice under environment markers (a universal lock) has two entries."""
+    found = []
+    for block in re.split(r"\n(?=[A-Za-z0-9])", text):
+        match = re.match(r"([A-Za-z0-9][^=\s\[;]*)", block)
+        if match and "==" in block.split("\n", 1)[0]:
+            found.append((normalize(match.group(1)), block.rstrip("\n")))
+    return found
 
 
 def _parents(entry: str) -> list[str]:
@@ -127,7 +132,7 @@ def run_subset(harness_text: str) -> str:
     changed = True
     while changed:
         changed = False
-        for name, entry in entries.items():
+        for name, entry in entries:
             if name in needed:
                 continue
             for parent in _parents(entry):
@@ -135,7 +140,7 @@ def run_subset(harness_text: str) -> str:
                     needed.add(name)
                     changed = True
                     break
-    return "\n".join(entry for name, entry in entries.items() if name in needed) + "\n"
+    return "\n".join(entry for name, entry in entries if name in needed) + "\n"
 
 
 def compile_run_lock(root: Path) -> None:

@@ -71,6 +71,10 @@ def test_the_run_lock_is_the_harness_locks_entries_a_run_needs() -> None:
     assert all(harness[name] == version for name, version in run.items())
     assert {"pytest", "mypy", "ruff", "schemathesis", "hypothesis"}.isdisjoint(run)
     assert {"fastapi", "flask", "django", "uvicorn", "gunicorn", "rich", "matplotlib", "setuptools"} <= set(run)
+    # a package pinned twice under markers (numpy for Python < 3.12 and >= 3.12) keeps both entries: the first
+    # version of the run lock kept only the last one, and matplotlib could not import numpy on 3.11
+    run_text = (ROOT / lock_tool.RUN_LOCK).read_text()
+    assert run_text.count("\nnumpy==") == (ROOT / lock_tool.HARNESS_LOCK).read_text().count("\nnumpy==") == 2
 
 
 def test_a_hand_edited_run_lock_is_caught(copy: Path) -> None:
