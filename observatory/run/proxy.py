@@ -43,7 +43,7 @@ UPSTREAM_KEEPALIVE = 32  # idle connections nginx keeps to the service, per ngin
 def _error_location(status: int) -> str:
     body = json.dumps(errors.error_body(errors.SERVER_LAYER_MESSAGES[status]), separators=(",", ":"))
     return (
-        f"    location @error{status} {{ default_type application/json; add_header Connection close always; "
+        f"    location = /.observatory-error/{status} {{ internal; default_type application/json; "
         f"return {status} '{body}'; }}"
     )
 
@@ -51,7 +51,9 @@ def _error_location(status: int) -> str:
 def nginx_conf(home: Path, port: int, upstream_port: int, workers: int, read_seconds: float) -> str:
     """The proxy's whole configuration (one server, one upstream)."""
     timeout = f"{max(1, round(read_seconds * 1000))}ms"
-    pages = "\n".join(f"    error_page {decided} ={status} @error{status};" for decided, status in OWN_ANSWERS.items())
+    pages = "\n".join(
+        f"    error_page {decided} ={status} /.observatory-error/{status};" for decided, status in OWN_ANSWERS.items()
+    )
     locations = "\n".join(_error_location(status) for status in sorted(set(OWN_ANSWERS.values())))
     nofile = min(65536, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
     return f"""daemon off;
@@ -108,7 +110,13 @@ class NginxProxy(OwnedProcess):
     """nginx on a free loopback port in front of `upstream_port`; its folder is removed when it stops."""
 
     def __init__(
-        self, upstream_port: int, directory: Path, *, cores: Sequence[int] | None = None, workers: int = 1
+        self,
+        upstream_port: int,
+        directory: Path,
+        *,
+        cores: Sequence[int] | None = None,
+        workers: int = 1,
+        read_seconds: float | None = None,
     ) -> None:
         self.port = free_port()
         self.home = Path(tempfile.mkdtemp(prefix="observatory-proxy-"))
@@ -116,7 +124,8 @@ class NginxProxy(OwnedProcess):
         (self.home / "tmp").mkdir()
         conf = self.home / "nginx.conf"
         conf.write_text(
-            nginx_conf(self.home, self.port, upstream_port, max(1, workers), request_read_seconds()), encoding="utf-8"
+            nginx_conf(self.home, self.port, upstream_port, max(1, workers), read_seconds or request_read_seconds()),
+            encoding="utf-8",
         )
         directory.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(conf, directory / "nginx-proxy.conf")
@@ -136,13 +145,23 @@ class ProxiedService:
     `env`, `start`, `wait_ready`, `stop`, a context manager), plus `pids` for the CPU both spend.
     """
 
-    def __init__(self, service: ServiceProcess, directory: Path, *, cores: Sequence[int] | None = None) -> None:
+    def __init__(
+        self,
+        service: ServiceProcess,
+        directory: Path,
+        *,
+        cores: Sequence[int] | None = None,
+        read_seconds: float | None = None,
+    ) -> None:
         self.service = service
         self.profile = service.profile
         self.workers = service.workers
         self.env = service.env
-        self.proxy = NginxProxy(service.port, directory, cores=cores, workers=len(cores) if cores else 1)
+        self.proxy = NginxProxy(
+            service.port, directory, cores=cores, workers=len(cores) if cores else 1, read_seconds=read_seconds
+        )
         self.name = f"{service.name} behind nginx"
+        self.behind_nginx = True
 
     @property
     def port(self) -> int:

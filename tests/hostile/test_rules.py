@@ -75,11 +75,10 @@ def test_nginx_answers_carry_the_error_body() -> None:
     conf = nginx_conf(Path("/tmp/x"), 1, 2, 1, 2.5)
     assert all(status < 500 for status in OWN_ANSWERS.values())
     for decided, status in OWN_ANSWERS.items():
-        assert f"error_page {decided} ={status} @error{status};" in conf
+        assert f"error_page {decided} ={status} /.observatory-error/{status};" in conf
         body = json.dumps({"error": errors.SERVER_LAYER_MESSAGES[status]}, separators=(",", ":"))
-        assert (
-            f"location @error{status} {{ default_type application/json;" in conf and f"return {status} '{body}'" in conf
-        )
+        location = f"location = /.observatory-error/{status} {{ internal; default_type application/json;"
+        assert location in conf and f"return {status} '{body}'" in conf
     assert "client_header_timeout 2500ms;" in conf and "client_body_timeout 2500ms;" in conf
     assert f"client_max_body_size {limits.MAX_BODY_BYTES};" in conf and "proxy_request_buffering on;" in conf
     assert "keepalive 32;" in conf and "proxy_intercept_errors" not in conf
@@ -124,4 +123,4 @@ def test_contract_decides_every_hostile_class(contract: dict) -> None:
         "doubled-and-trailing-slashes", "chunked-request-bodies", "pipelined-requests", "server-layer-errors",
     }  # fmt: skip
     assert set(classes) == expected
-    assert all(c["rule"] and c["layer"] in ("server", "framework") for c in classes.values())
+    assert all(c["rule"] and c["layer"] in ("transport", "application") for c in classes.values())
