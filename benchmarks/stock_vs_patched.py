@@ -95,9 +95,13 @@ def main() -> int:
         table.add_column(column, justify="left" if column == "profile" else "right")
     for profile in profiles:
         patched, spread_p = median_and_spread(rates[(profile.key, "patched")])
-        plain, spread_s = median_and_spread(rates[(profile.key, "stock")])
+        stock_rate, spread_s = median_and_spread(rates[(profile.key, "stock")])
         table.add_row(
-            profile.key, f"{patched:,.0f}", f"{plain:,.0f}", f"{plain / patched:.2f}", f"±{max(spread_p, spread_s):.0%}"
+            profile.key,
+            f"{patched:,.0f}",
+            f"{stock_rate:,.0f}",
+            f"{stock_rate / patched:.2f}",
+            f"±{max(spread_p, spread_s):.0%}",
         )
     table.caption = "spread: largest half-range over rounds relative to the median, of either variant"
     console.print(table)

@@ -127,9 +127,10 @@ def fleet(postgres: LocalPostgres, tmp_path_factory: pytest.TempPathFactory) -> 
         if key in databases:
             env["DATABASE_URL"] = databases[key]
         data_dir = data_dirs[key]
-        service: Served = ServiceProcess(profile, data_dir, workers=WORKERS, instrumentation="metrics", env=env)
+        direct = ServiceProcess(profile, data_dir, workers=WORKERS, instrumentation="metrics", env=env)
+        service: Served = direct
         if behind_nginx(key):
-            service = ProxiedService(service, data_dir / "nginx", read_seconds=READ_TIMEOUT)
+            service = ProxiedService(direct, data_dir / "nginx", read_seconds=READ_TIMEOUT)
         service.start()
         try:
             return service.wait_ready(timeout=120)
