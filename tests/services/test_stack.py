@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,12 +79,20 @@ def test_data_layer_validation_and_json_are_the_code(profile: Profile) -> None:
     assert "orjson" not in code and "ujson" not in code
 
 
-def test_json_libraries_are_the_frameworks_defaults() -> None:
-    from fastapi.responses import JSONResponse
-    from flask.json.provider import DefaultJSONProvider
+JSON_DEFAULTS = """
+from fastapi.responses import JSONResponse
+from flask.json.provider import DefaultJSONProvider
+from fastapi_service.main import app as fastapi_app
+from flask_service.app import app as flask_app
+assert fastapi_app.router.default_response_class.value is JSONResponse
+assert type(flask_app.json) is DefaultJSONProvider
+print("ok")
+"""
 
-    from fastapi_service.main import app as fastapi_app
-    from flask_service.app import app as flask_app
 
-    assert fastapi_app.router.default_response_class.value is JSONResponse  # type: ignore[attr-defined]
-    assert type(flask_app.json) is DefaultJSONProvider
+def test_json_libraries_are_the_frameworks_defaults(tmp_path: Path) -> None:
+    """In a fresh interpreter, instrumentation off: importing the apps must not instrument this process's engines."""
+    env = {**os.environ, "OBSERVATORY_INSTRUMENTATION": "off", "OBSERVATORY_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-c", JSON_DEFAULTS], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
