@@ -360,7 +360,7 @@ def test_slow_clients_do_not_stall_others(fleet: dict[str, Served], tally: Tally
 
     Behind nginx and on event loops it answers within one read deadline (nginx holds the slow clients; an event
     loop holds only their sockets). On stock gunicorn it waits for the server's `timeout` (sync: the held
-    workers are killed and restarted) or for ever (gthread: no read timeout): measured, in the table.
+    workers are killed and restarted) or for ever when every gthread thread is held (no read timeout): measured.
     """
     tally.case()
 
@@ -390,6 +390,7 @@ def test_slow_clients_do_not_stall_others(fleet: dict[str, Served], tally: Tally
         elif service.profile.name == "gunicorn-sync":  # answered once gunicorn's timeout frees a worker
             if status != 200 or result.seconds < GUNICORN_TIMEOUT:
                 problems.append(f"{key}: {outcome(result)} after {result.seconds:.1f}s, expected 200 after the timeout")
-        elif status is not None:  # gthread: no read timeout, every thread held
-            problems.append(f"{key}: {outcome(result)} after {result.seconds:.1f}s, expected to be held")
+        elif status not in (None, 200):  # gthread: no read timeout; held when the slow clients took every thread
+            # (whether they did depends on how the kernel spread their connections over the workers: recorded only)
+            problems.append(f"{key}: {outcome(result)} after {result.seconds:.1f}s, expected 200 or to be held")
     assert not problems, "\n".join(problems)
