@@ -96,3 +96,22 @@ def test_json_libraries_are_the_frameworks_defaults(tmp_path: Path) -> None:
     env.pop("DATABASE_URL", None)
     done = subprocess.run([sys.executable, "-c", JSON_DEFAULTS], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_a_runs_results_record_every_profiles_stack(tmp_path: Path) -> None:
+    """observatory run writes the record into results.json's settings (no service is started to build it)."""
+    from observatory.judging import Slo
+    from observatory.run.plan import RunOptions
+    from observatory.run.session import Session
+    from observatory.run.sizes import SIZES
+    from observatory.workloads import WORKLOADS
+
+    profiles = [p for p in PROFILES if p.framework in ("fastapi", "flask")]
+    options = RunOptions(
+        profiles=profiles, workloads=[WORKLOADS["json"]], size=SIZES["tiny"], repeats=1, workers=[1, 2],
+        slo=Slo(), output=tmp_path, instrumentation="metrics",
+    )  # fmt: skip
+    stacks = Session(options).run.settings["stacks"]
+    assert stacks == {p.key: stack_record(p, [1, 2], "metrics") for p in profiles}
+    assert stacks["flask/gunicorn-sync"]["data_layer"] == "SQLAlchemy ORM"
+    assert stacks["flask/gunicorn-sync"]["metrics_mode"] == {"1": "in-process", "2": "multiprocess"}
