@@ -10,9 +10,9 @@ got back. Everything is loopback traffic, bounded by --seconds per measurement.
     .venv/bin/python benchmarks/slow_clients.py                          # about 10 minutes on 2 cores
     .venv/bin/python benchmarks/slow_clients.py --profiles flask/gunicorn-sync --slow 0,4 --seconds 8
 
-Read it against the read deadline (REQUEST_READ_TIMEOUT, 10 s by default; --read-timeout here): a sync
-worker is held for up to one deadline per slow client, so with N ≥ workers the normal clients wait behind
-them; gthread holds a thread per slow client; event-loop profiles hold only a socket.
+On the stock servers (issue 22) nothing bounds a slow request but gunicorn's `timeout` on sync workers, which kills
+the held worker; gthread holds a thread per slow client and event-loop profiles a socket, for as long as the client
+likes (docs/servers.md). --read-timeout sets REQUEST_READ_TIMEOUT, which only a proxy in front applies.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from observatory.run.service import ServiceProcess
 from observatory.run.sizes import measured_window_s, trial_warmup_s
 from observatory.run.stalls import StallMeter
 from observatory.run.trial import TrialContext, TrialSpec, run_trial
+from service_common.stack import stack_record
 
 TrialStarted = Callable[[TrialSpec], None]
 TrialDone = Callable[[Trial], None]
@@ -91,6 +92,8 @@ class Session:
             "access_logs": False,
             "keep_alive": True,
             "order": [f"{b.profile.key} w{b.workers} {b.workload.name} #{b.repeat}" for b in self.blocks],
+            # server and worker class, data layer, validation, JSON library, metrics mode (service_common.stack)
+            "stacks": {p.key: stack_record(p, o.workers, o.instrumentation) for p in o.profiles},
         }
 
     def __enter__(self) -> Session:

@@ -1,5 +1,5 @@
-"""gunicorn with sync workers: one request at a time per worker, no keep-alive."""
+"""gunicorn's own sync worker: one request at a time per worker, no keep-alive (gunicorn_profile has the settings)."""
 
 from service_common.gunicorn_profile import *  # noqa: F403
 
-worker_class = "service_common.gunicorn_workers.GuardedSyncWorker"  # gunicorn's sync worker, bounded request reads
+worker_class = "sync"

@@ -255,10 +255,33 @@ def test_probes_outlast_a_benchmark_above_capacity() -> None:
     assert db["readinessProbe"]["timeoutSeconds"] >= 5
 
 
+def test_every_service_runs_the_same_workers_per_pod() -> None:
+    """One value sets the workers of every service: "per replica" compares equal process counts."""
+    chart = ROOT / "charts/observatory-services"
+    services = yaml.safe_load((chart / "values.yaml").read_text())["services"]
+    every = [arg for name in services for arg in ("--set", f"services.{name}.enabled=true")]
+    done = subprocess.run(
+        [helm(), "template", "svc", str(chart), "--set", "workersPerPod=3", *every],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    docs = [doc for doc in yaml.safe_load_all(done.stdout) if doc]
+    assert len(by_kind(docs, "Deployment")) == len(services)
+    workers = {
+        env["value"]
+        for deployment in by_kind(docs, "Deployment")
+        for env in pod_specs(deployment)[0]["containers"][0]["env"]
+        if env["name"] == "WEB_CONCURRENCY"
+    }
+    assert workers == {"3"}
+
+
 def test_cpu_limits_leave_room_above_every_profiles_processes() -> None:
     """A CPU limit at the request lets CFS throttle a 100 ms period: as long as the SLO."""
     services = yaml.safe_load((ROOT / "charts/observatory-services/values.yaml").read_text())
-    most_processes = max(s["workers"] for s in services["services"].values())
+    most_processes = max(s.get("workers", services["workersPerPod"]) for s in services["services"].values())
     for deployment in by_kind(render(Case(ROOT / "charts/observatory-services", None)), "Deployment"):
         (service,) = pod_specs(deployment)[0]["containers"]
         assert float(service["resources"]["limits"]["cpu"]) > most_processes

@@ -1,4 +1,9 @@
-"""The hostile suite's fleet: every service under every profile, on PostgreSQL, with a short read deadline."""
+"""The hostile suite's fleet, on PostgreSQL: every service under every stock profile, and each framework's default
+profile behind nginx (`observatory.run.proxy`), keyed `framework/profile` and `framework/profile+nginx`.
+
+Application rules are checked on all of them; transport rules must hold behind nginx; on the stock profiles each
+transport class is measured and checked against the server's documented setting (test_framing.py).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,17 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from observatory.run.plan import BASELINE_PROFILES, DEFAULT_PROFILES
+from observatory.run.proxy import ProxiedService
 from observatory.run.service import ServiceProcess
 from service_common.profiles import Profile, all_profiles
 from tests.hostile.postgres import LocalPostgres
 
-# Short enough to test in seconds; the default (services/README.md) is 10 s.
-READ_TIMEOUT = 2.0
+# Short enough to test in seconds; the defaults (docs/servers.md) are 10 s (nginx) and 30 s (gunicorn's timeout).
+READ_TIMEOUT = 2.0  # nginx's client_header_timeout and client_body_timeout
+GUNICORN_TIMEOUT = 3  # gunicorn's `timeout`, set through its documented GUNICORN_CMD_ARGS
+NGINX = "+nginx"
+Served = ServiceProcess | ProxiedService
 # A request may wait for the deadline of a slow client ahead of it, plus this much for its own service.
 SLACK = 6.0  # generous: the suite shares 2 cores with everything else CI runs
 BOUND_SECONDS = READ_TIMEOUT + SLACK  # no answer may take longer than this
@@ -31,6 +41,7 @@ class Tally:
     hangs: list[str] = field(default_factory=list)
     invalid_rows: list[str] = field(default_factory=list)
     services: set[str] = field(default_factory=set)
+    transport: list[tuple[str, str, str, float]] = field(default_factory=list)  # case, service, outcome, seconds
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def saw(self, service: str, status: int | None, what: str, hung: bool = False) -> None:
@@ -67,6 +78,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     )
     for line in (TALLY.server_errors + TALLY.hangs + TALLY.invalid_rows)[:20]:
         terminalreporter.write_line(f"  {line}")
+    if TALLY.transport:
+        terminalreporter.write_line(
+            f"stock servers, {WORKERS} workers, gunicorn timeout {GUNICORN_TIMEOUT} s: what the client saw, after how long"
+        )
+        for case, service, seen, seconds in sorted(TALLY.transport):
+            terminalreporter.write_line(f"  {case:28} {service:32} {seen:20} {seconds:5.1f} s")
 
 
 @pytest.fixture(scope="session")
@@ -80,26 +97,40 @@ def _key(profile: Profile) -> str:
     return f"{profile.framework}/{profile.name}"
 
 
+def behind_nginx(key: str) -> bool:
+    """Whether a fleet key names a behind-nginx variant."""
+    return key.endswith(NGINX)
+
+
+def _nginx_variants(profiles: list[Profile]) -> list[Profile]:
+    defaults = {**DEFAULT_PROFILES, **BASELINE_PROFILES}
+    return [p for p in profiles if defaults.get(p.framework) == p.name]
+
+
 @pytest.fixture(scope="session")
-def fleet(postgres: LocalPostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ServiceProcess]]:
-    """Every profile of every service, two workers each, started side by side."""
+def fleet(postgres: LocalPostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Served]]:
+    """Every stock profile of every service and each default profile behind nginx, two workers each, side by side."""
     profiles = all_profiles()
+    keys = [(_key(p), p) for p in profiles] + [(_key(p) + NGINX, p) for p in _nginx_variants(profiles)]
     databases = {
-        _key(p): postgres.create_database(f"{p.framework}_{p.name}".replace("-", "_"))
-        for p in profiles
+        key: postgres.create_database(key.replace("/", "_").replace("-", "_").replace("+", "_"))
+        for key, p in keys
         if p.needs_database
     }
 
     # made here, not in the threads: pytest creates its base folder on first use, and two threads racing to do
     # that get different ones
-    data_dirs = {_key(p): tmp_path_factory.mktemp(f"hostile-{p.framework}-{p.name}") for p in profiles}
+    data_dirs = {key: tmp_path_factory.mktemp(f"hostile-{key.replace('/', '-').replace('+', '-')}") for key, _ in keys}
 
-    def start(profile: Profile) -> ServiceProcess:
-        env = {"REQUEST_READ_TIMEOUT": str(READ_TIMEOUT)}
-        if _key(profile) in databases:
-            env["DATABASE_URL"] = databases[_key(profile)]
-        data_dir = data_dirs[_key(profile)]
-        service = ServiceProcess(profile, data_dir, workers=WORKERS, instrumentation="metrics", env=env)
+    def start(key: str, profile: Profile) -> Served:
+        env = {"GUNICORN_CMD_ARGS": f"--timeout {GUNICORN_TIMEOUT}"}
+        if key in databases:
+            env["DATABASE_URL"] = databases[key]
+        data_dir = data_dirs[key]
+        direct = ServiceProcess(profile, data_dir, workers=WORKERS, instrumentation="metrics", env=env)
+        service: Served = direct
+        if behind_nginx(key):
+            service = ProxiedService(direct, data_dir / "nginx", read_seconds=READ_TIMEOUT)
         service.start()
         try:
             return service.wait_ready(timeout=120)
@@ -107,10 +138,10 @@ def fleet(postgres: LocalPostgres, tmp_path_factory: pytest.TempPathFactory) -> 
             service.stop()
             raise
 
-    started: dict[str, ServiceProcess] = {}
+    started: dict[str, Served] = {}
     try:
-        with ThreadPoolExecutor(len(profiles)) as pool:
-            futures = {_key(p): pool.submit(start, p) for p in profiles}
+        with ThreadPoolExecutor(len(keys)) as pool:
+            futures = {key: pool.submit(start, key, p) for key, p in keys}
             errors = []
             for key, future in futures.items():
                 try:
@@ -126,6 +157,18 @@ def fleet(postgres: LocalPostgres, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="session")
-def framework_fleet(fleet: dict[str, ServiceProcess]) -> dict[str, ServiceProcess]:
+def framework_fleet(fleet: dict[str, Served]) -> dict[str, Served]:
     """The profiles with a database and the users routes (not the baselines)."""
     return {key: service for key, service in fleet.items() if service.profile.needs_database}
+
+
+@pytest.fixture(scope="session")
+def nginx_fleet(fleet: dict[str, Served]) -> dict[str, Served]:
+    """The behind-nginx variants: where the transport rules must hold."""
+    return {key: service for key, service in fleet.items() if behind_nginx(key)}
+
+
+@pytest.fixture(scope="session")
+def stock_fleet(fleet: dict[str, Served]) -> dict[str, Served]:
+    """The stock profiles of the framework services: where each transport class is measured."""
+    return {k: s for k, s in fleet.items() if not behind_nginx(k) and s.profile.needs_database}

@@ -1,9 +1,8 @@
-"""Rules for the bytes of a request that every server layer applies before a framework sees it.
+"""The read timeout a proxy in front of a service applies (env `REQUEST_READ_TIMEOUT`, default
+`limits.REQUEST_READ_SECONDS`): nginx's `client_header_timeout` and `client_body_timeout` (observatory/run/proxy.py).
 
-A request must arrive in full within `request_read_seconds()` of its first byte (env `REQUEST_READ_TIMEOUT`,
-default `limits.REQUEST_READ_SECONDS`), or the server answers 408 and closes the connection. A body larger
-than `MAX_BODY_BYTES` (announced or chunked) is answered 413 before routing. Chunked bodies are de-chunked,
-so a framework sees a body with a Content-Length. See services/README.md, "Hostile clients".
+Stock servers have their own settings instead (docs/servers.md): gunicorn's `timeout`, nothing on uvicorn. The
+launcher still validates the variable, so a bad value is a one-line error at start, not a proxy that never starts.
 """
 
 from __future__ import annotations
@@ -27,7 +26,3 @@ def request_read_seconds() -> float:
     if not 0 < seconds <= 300:
         raise FramingError(f"REQUEST_READ_TIMEOUT must be in (0, 300] seconds, got {seconds}")
     return seconds
-
-
-class RequestTimeout(Exception):
-    """The request did not arrive in full in time (deliberately not an OSError: servers log those as crashes)."""

@@ -43,11 +43,19 @@ def server_argv(profile: Profile, host: str, port: int, workers: int) -> list[st
     raise ProfileError(f"{profile.key}: unknown server {profile.server!r}")
 
 
+def metrics_mode(workers: int, instrumentation: str) -> str:
+    """How prometheus-client counts, the same on every server: in-process at 1 worker, multiprocess above."""
+    if instrumentation.lower() == "off":
+        return "off"
+    return "in-process" if workers == 1 else "multiprocess"
+
+
 def prepare_metrics_dir(profile: Profile, workers: int) -> None:
-    """Several processes share metrics through files in a folder wiped at every start."""
-    if os.environ.get("OBSERVATORY_INSTRUMENTATION", DEFAULT_INSTRUMENTATION).lower() == "off":
+    """Several processes share metrics through files in a folder wiped at every start; one process counts in memory."""
+    mode = metrics_mode(workers, os.environ.get("OBSERVATORY_INSTRUMENTATION", DEFAULT_INSTRUMENTATION))
+    if mode == "off":
         return
-    if profile.server != "gunicorn" and workers == 1:
+    if mode == "in-process":
         os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
         return
     directory = Path(

@@ -19,11 +19,12 @@ WORLD_ROWS = 10_000
 SEEDED_USERS = 100
 MAX_JSON_DEPTH = 32
 
-# What a server layer accepts before the framework runs (gunicorn's own limits; uvicorn profiles apply the same).
+# gunicorn's limit_request_line, limit_request_fields and limit_request_field_size (uvicorn has none; nginx bounds
+# the line and each field through large_client_header_buffers).
 MAX_REQUEST_LINE_BYTES = 8190
 MAX_HEADER_FIELDS = 100
 MAX_HEADER_FIELD_BYTES = 8190
-# A request (head and body) must arrive in full this many seconds after its first byte (env REQUEST_READ_TIMEOUT).
+# Behind nginx: client_header_timeout and client_body_timeout, seconds (env REQUEST_READ_TIMEOUT).
 REQUEST_READ_SECONDS = 10.0
 
 USER_NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"

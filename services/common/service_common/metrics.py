@@ -1,7 +1,7 @@
 """Request metrics shared by every service, exact under multi-process servers.
 
-With `PROMETHEUS_MULTIPROC_DIR` set (gunicorn, or uvicorn with several workers) each worker
-writes its own files and a scrape reads them all, including those of workers that died;
+With `PROMETHEUS_MULTIPROC_DIR` set (any server with several workers: the launcher sets it above 1 worker, on
+every server alike, service_common.launch.metrics_mode) each worker writes its own files and a scrape reads them all, including those of workers that died;
 without it (one process) the latency histogram carries trace ids as exemplars.
 """
 

@@ -30,6 +30,7 @@ class Profile:
     config: str | None = None
     options: tuple[str, ...] = field(default_factory=tuple)
     routes: str = "all"
+    stack: tuple[tuple[str, str], ...] = ()  # the service's [stack] table: data layer, validation, JSON library
 
     @property
     def key(self) -> str:
@@ -62,6 +63,7 @@ def load_service(service_dir: Path) -> list[Profile]:
             config=spec.get("config"),
             options=tuple(spec.get("options", ())),
             routes=data.get("routes", "all"),
+            stack=tuple(sorted(data.get("stack", {}).items())),
         )
         for name, spec in data["profiles"].items()
     ]

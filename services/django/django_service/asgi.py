@@ -1,4 +1,7 @@
-"""The ASGI entry point (the uvicorn profile): sync views run in Django's thread pool."""
+"""The ASGI entry point (the uvicorn profile): Django's own ASGI handler; sync views run in its thread pool.
+
+Database connections are bounded by Django 5.2's psycopg pool (settings: `OPTIONS["pool"]`), not by the server.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,7 @@ import os
 from django.core.asgi import get_asgi_application
 
 from django_service.tracing import instrument
-from service_common.asgi_limit import ConcurrencyLimit
-from service_common.database_budget import pool_size
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_service.settings")
 instrument()
-# Django runs each request's sync view in its own thread with its own connection: bound them by the pool size
-application = ConcurrencyLimit(get_asgi_application(), pool_size())
+application = get_asgi_application()

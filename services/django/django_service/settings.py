@@ -8,7 +8,19 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from service_common import sqlite
+from service_common.database_budget import pool_size
 from service_common.settings import get_settings
+
+
+def asgi_pool() -> dict[str, Any]:
+    """Under ASGI every request runs in a new thread: Django 5.2's psycopg pool, at most DB_POOL_SIZE connections,
+    lends each request one (a request waits for a free one up to 30 s)."""
+    return {"CONN_MAX_AGE": 0, "OPTIONS": {"pool": {"min_size": 1, "max_size": pool_size(), "timeout": 30}}}
+
+
+def wsgi_persistent() -> dict[str, Any]:
+    """WSGI threads live on: one persistent connection each (`CONN_MAX_AGE`), health-checked before reuse."""
+    return {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
 
 
 def database(url: str) -> dict[str, Any]:
@@ -33,10 +45,7 @@ def database(url: str) -> dict[str, Any]:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            # WSGI threads live on and keep one connection each; under ASGI every request has a new thread, so a
-            # kept connection would outlive it: closed at the end of the request instead
-            "CONN_MAX_AGE": 0 if get_settings().profile == "uvicorn" else 60,
-            "CONN_HEALTH_CHECKS": True,
+            **(asgi_pool() if get_settings().profile == "uvicorn" else wsgi_persistent()),
         }
     raise ValueError(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (sqlite or postgresql)")
 

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from service_common.limits import USER_EMAIL_MAX_LENGTH, USER_EMAIL_PATTERN, USER_NAME_MAX_LENGTH, USER_NAME_PATTERN
+from service_common.patterns import matches
+
+
+def contract_pattern(pattern: str) -> AfterValidator:
+    """The contract's pattern as JSON Schema defines it (ECMA-262; pydantic's own `pattern` is Rust's regex dialect,
+    whose `\\s` differs); the generated OpenAPI still shows it, through `json_schema_extra`."""
+
+    def check(value: str) -> str:
+        if not matches(pattern, value):
+            raise ValueError(f"must match {pattern}")
+        return value
+
+    return AfterValidator(check)
 
 
 class Message(BaseModel):
@@ -27,8 +40,18 @@ class NewUser(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=USER_NAME_MAX_LENGTH, pattern=USER_NAME_PATTERN)]
-    email: Annotated[str, StringConstraints(max_length=USER_EMAIL_MAX_LENGTH, pattern=USER_EMAIL_PATTERN)]
+    name: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=USER_NAME_MAX_LENGTH),
+        contract_pattern(USER_NAME_PATTERN),
+        Field(json_schema_extra={"pattern": USER_NAME_PATTERN}),
+    ]
+    email: Annotated[
+        str,
+        StringConstraints(max_length=USER_EMAIL_MAX_LENGTH),
+        contract_pattern(USER_EMAIL_PATTERN),
+        Field(json_schema_extra={"pattern": USER_EMAIL_PATTERN}),
+    ]
 
 
 class UserOut(BaseModel):

@@ -1,43 +1,18 @@
-"""The tables and the engine: SQLAlchemy Core, SQLite by default, PostgreSQL (psycopg 3) when DATABASE_URL says so."""
+"""The engine and sessions: SQLAlchemy's ORM (flask_service.models), SQLite by default, PostgreSQL (psycopg 3) when
+DATABASE_URL says so. Each request opens a Session (`session()`), as Flask applications without an extension do."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import (
-    Column,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    create_engine,
-    event,
-    func,
-    insert,
-    select,
-    text,
-)
+from sqlalchemy import Engine, create_engine, event, func, insert, select, text
+from sqlalchemy.orm import Session
 
+from flask_service.models import Base, Fortune, User, World
 from service_common.database_budget import pool_size
 from service_common.seed import FORTUNES, INIT_LOCK, RESET_USERS_SEQUENCE, users, world_rows
 from service_common.settings import get_settings
 from service_common.sqlite import apply_pragmas
-
-metadata = MetaData()
-world = Table(
-    "world", metadata, Column("id", Integer, primary_key=True), Column("randomnumber", Integer, nullable=False)
-)
-fortune = Table(
-    "fortune", metadata, Column("id", Integer, primary_key=True), Column("message", String(2048), nullable=False)
-)
-users_table = Table(
-    "users",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(100), nullable=False),
-    Column("email", String(254), nullable=False),
-)
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -59,16 +34,21 @@ def engine() -> Engine:
     return create_engine(url, pool_size=pool_size(), max_overflow=0, pool_pre_ping=True)
 
 
+def session() -> Session:
+    """A new ORM session on the process's engine (use it as a context manager)."""
+    return Session(engine(), expire_on_commit=False)
+
+
 def init_database() -> None:
     """Create the tables and seed them once (the launcher calls this before workers start)."""
     with engine().begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text(INIT_LOCK))
-        metadata.create_all(connection)
-        if connection.execute(select(func.count()).select_from(world)).scalar_one() == 0:
-            connection.execute(insert(world), [{"id": i, "randomnumber": n} for i, n in world_rows()])
-            connection.execute(insert(fortune), [{"id": i, "message": m} for i, m in FORTUNES])
-            connection.execute(insert(users_table), [{"id": i, "name": n, "email": e} for i, n, e in users()])
+        Base.metadata.create_all(connection)
+        if connection.execute(select(func.count()).select_from(World)).scalar_one() == 0:
+            connection.execute(insert(World), [{"id": i, "randomnumber": n} for i, n in world_rows()])
+            connection.execute(insert(Fortune), [{"id": i, "message": m} for i, m in FORTUNES])
+            connection.execute(insert(User), [{"id": i, "name": n, "email": e} for i, n, e in users()])
             if connection.dialect.name == "postgresql":  # explicit ids leave the sequence at 1: move it past them
                 connection.execute(text(RESET_USERS_SEQUENCE))
     engine().dispose()

@@ -1,14 +1,15 @@
-"""Hand-written validation of the users body, as a Flask team writes it without a schema library."""
+"""Hand-written validation of the users body, as a Flask team writes it without a schema library.
+
+The contract's patterns are matched as JSON Schema defines them (ECMA-262, service_common.patterns), not with re.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from service_common.limits import USER_EMAIL_MAX_LENGTH, USER_EMAIL_PATTERN, USER_NAME_MAX_LENGTH, USER_NAME_PATTERN
+from service_common.limits import USER_EMAIL_MAX_LENGTH, USER_NAME_MAX_LENGTH
+from service_common.patterns import valid_email, valid_name
 
-NAME = re.compile(USER_NAME_PATTERN)
-EMAIL = re.compile(USER_EMAIL_PATTERN)
 FIELDS = ("name", "email")
 
 
@@ -17,7 +18,10 @@ def new_user_errors(document: Any) -> dict[str, list[str]]:
     if not isinstance(document, dict):
         return {"body": ["must be a JSON object"]}
     errors: dict[str, list[str]] = {key: ["unknown field"] for key in document if key not in FIELDS}
-    for field, pattern, max_length in (("name", NAME, USER_NAME_MAX_LENGTH), ("email", EMAIL, USER_EMAIL_MAX_LENGTH)):
+    for field, pattern, max_length in (
+        ("name", valid_name, USER_NAME_MAX_LENGTH),
+        ("email", valid_email, USER_EMAIL_MAX_LENGTH),
+    ):
         value = document.get(field)
         if field not in document:
             errors[field] = ["this field is required"]
@@ -25,6 +29,6 @@ def new_user_errors(document: Any) -> dict[str, list[str]]:
             errors[field] = ["must be a string"]
         elif not 1 <= len(value) <= max_length:
             errors[field] = [f"must be 1 to {max_length} characters"]
-        elif not pattern.fullmatch(value):
+        elif not pattern(value):
             errors[field] = ["has an invalid format"]
     return errors

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Response, abort, current_app, jsonify, make_response, render_template, request
-from sqlalchemy import Row, bindparam, insert, select, text, update
+from sqlalchemy import select, text
 
-from flask_service.database import engine, fortune, users_table, world
+from flask_service.database import session
+from flask_service.models import Fortune, User, World
 from flask_service.validation import new_user_errors
 from service_common import errors
 from service_common.jsonbody import MalformedJson, parse_json
@@ -40,8 +41,8 @@ def _error(status: int, message: str, fields: dict[str, list[str]] | None = None
     return jsonify(errors.error_body(message, fields)), status
 
 
-def _world_row(row: Row[tuple[int, int]] | tuple[int, int]) -> dict[str, int]:
-    return {"id": row[0], "randomNumber": row[1]}
+def _world_row(world: World) -> dict[str, int]:
+    return {"id": world.id, "randomNumber": world.randomnumber}
 
 
 @bench.get("/json")
@@ -56,38 +57,36 @@ def plaintext() -> Response:
 
 @bench.get("/db")
 def db() -> Response:
-    with engine().connect() as connection:
-        row = connection.execute(select(world.c.id, world.c.randomnumber).where(world.c.id == random_world_id())).one()
-    return jsonify(_world_row(row))
+    with session() as orm:
+        world = orm.get_one(World, random_world_id())
+    return jsonify(_world_row(world))
 
 
 @bench.get("/queries")
 def queries() -> Response:
     count = clamp_queries(_arg("queries"))
-    query = select(world.c.id, world.c.randomnumber).where(world.c.id == bindparam("id"))
-    with engine().connect() as connection:
-        rows = [connection.execute(query, {"id": random_world_id()}).one() for _ in range(count)]
-    return jsonify([_world_row(r) for r in rows])
+    with session() as orm:
+        rows = [orm.execute(select(World).where(World.id == random_world_id())).scalar_one() for _ in range(count)]
+    return jsonify([_world_row(w) for w in rows])
 
 
 @bench.get("/updates")
 def updates() -> Response:
     count = clamp_queries(_arg("queries"))
-    query = select(world.c.id, world.c.randomnumber).where(world.c.id == bindparam("id"))
-    with engine().begin() as connection:
-        rows = [connection.execute(query, {"id": world_id}).one() for world_id in distinct_world_ids(count)]
-        updated = [{"id": row[0], "randomNumber": random_number()} for row in rows]
-        connection.execute(
-            update(world).where(world.c.id == bindparam("b_id")).values(randomnumber=bindparam("b_number")),
-            [{"b_id": r["id"], "b_number": r["randomNumber"]} for r in updated],
-        )
-    return jsonify(updated)
+    with session() as orm, orm.begin():
+        worlds = [
+            orm.execute(select(World).where(World.id == world_id)).scalar_one()
+            for world_id in distinct_world_ids(count)
+        ]
+        for world in worlds:
+            world.randomnumber = random_number()
+    return jsonify([_world_row(w) for w in worlds])
 
 
 @bench.get("/fortunes")
 def fortunes() -> str:
-    with engine().connect() as connection:
-        rows = [(r.id, r.message) for r in connection.execute(select(fortune.c.id, fortune.c.message))]
+    with session() as orm:
+        rows = [(f.id, f.message) for f in orm.scalars(select(Fortune))]
     rows.append((0, ADDED_FORTUNE))
     rows.sort(key=lambda row: row[1])
     return render_template("fortunes.html", fortunes=rows)
@@ -97,8 +96,8 @@ def fortunes() -> str:
 def get_user(user_id: int) -> Response | tuple[Response, int]:
     if user_id > USER_ID_MAX or user_id < 1:
         return _error(404, errors.NOT_FOUND)
-    with engine().connect() as connection:
-        user = connection.execute(select(users_table).where(users_table.c.id == user_id)).one_or_none()
+    with session() as orm:
+        user = orm.get(User, user_id)
     if user is None:
         return _error(404, errors.NOT_FOUND)
     return jsonify(id=user.id, name=user.name, email=user.email)
@@ -111,17 +110,20 @@ def create_user() -> tuple[Response, int] | Response:
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return _error(413, errors.PAYLOAD_TOO_LARGE)
     try:
-        document = parse_json(request.get_data(cache=False))
+        raw = request.get_data(cache=False)
+    except Exception:  # the server could not read the body (gunicorn raises its ParseException on a bad chunk)
+        return _error(400, errors.BAD_REQUEST)
+    try:
+        document = parse_json(raw)
     except MalformedJson:
         return _error(400, errors.MALFORMED_JSON)
     invalid = new_user_errors(document)
     if invalid:
         return _error(422, errors.VALIDATION_FAILED, invalid)
-    with engine().begin() as connection:
-        inserted = connection.execute(insert(users_table).values(name=document["name"], email=document["email"]))
-        key = inserted.inserted_primary_key
-        assert key is not None  # an INSERT of one row always has its key
-        user_id = key[0]
+    user = User(name=document["name"], email=document["email"])
+    with session() as orm, orm.begin():
+        orm.add(user)
+    user_id = user.id
     response = jsonify(id=user_id, name=document["name"], email=document["email"])
     response.status_code = 201
     response.headers["Location"] = f"/api/users/{user_id}"
@@ -161,8 +163,8 @@ def live() -> Response:
 @bench.get("/health/ready")
 def ready() -> tuple[Response, int]:
     try:
-        with engine().connect() as connection:
-            connection.execute(text("SELECT 1"))
+        with session() as orm:
+            orm.execute(text("SELECT 1"))
     except Exception:  # any database failure means "not ready"
         current_app.logger.warning("readiness: database unreachable", exc_info=True)
         return jsonify(status="unavailable"), 503

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 
 from django import forms
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
 
 from service_common.limits import (
     CPU_N_MAX,
@@ -13,17 +14,26 @@ from service_common.limits import (
     IO_MS_MAX,
     IO_MS_MIN,
     USER_EMAIL_MAX_LENGTH,
-    USER_EMAIL_PATTERN,
     USER_NAME_MAX_LENGTH,
-    USER_NAME_PATTERN,
 )  # fmt: skip
 from service_common.params import strict_int
+from service_common.patterns import valid_email, valid_name
 
 
-def whole_match(pattern: str) -> re.Pattern[str]:
-    """The contract's `^...$` pattern anchored at the very end: RegexValidator searches, and `$` would accept a
-    trailing newline (`"Ada\\n"` stored although the contract rejects it)."""
-    return re.compile(pattern.removesuffix("$") + r"\Z")
+@deconstructible
+class ContractPattern:
+    """A Django validator for one of the contract's patterns, matched as JSON Schema says (ECMA-262).
+
+    Django's RegexValidator uses Python's re, whose `\\s` and `$` differ from the contract's dialect.
+    """
+
+    def __init__(self, check: Callable[[str], bool], message: str) -> None:
+        self.check = check
+        self.message = message
+
+    def __call__(self, value: str) -> None:
+        if not self.check(value):
+            raise ValidationError(self.message, code="invalid")
 
 
 class StrictIntegerField(forms.IntegerField):
@@ -44,12 +54,12 @@ class NewUserForm(forms.Form):
     name = forms.CharField(
         max_length=USER_NAME_MAX_LENGTH,
         strip=False,
-        validators=[RegexValidator(whole_match(USER_NAME_PATTERN), "must not contain control characters")],
+        validators=[ContractPattern(valid_name, "must not contain control characters")],
     )
     email = forms.CharField(
         max_length=USER_EMAIL_MAX_LENGTH,
         strip=False,
-        validators=[RegexValidator(whole_match(USER_EMAIL_PATTERN), "enter a valid email address")],
+        validators=[ContractPattern(valid_email, "enter a valid email address")],
     )
 
 

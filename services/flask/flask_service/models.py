@@ -1,0 +1,35 @@
+"""The tables as SQLAlchemy ORM models (declarative, as a Flask team writes them with SQLAlchemy 2.0)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """The models' registry."""
+
+
+class World(Base):
+    """A row of the 10,000-row world table."""
+
+    __tablename__ = "world"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    randomnumber: Mapped[int] = mapped_column(Integer)
+
+
+class Fortune(Base):
+    """A fortune cookie message."""
+
+    __tablename__ = "fortune"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message: Mapped[str] = mapped_column(String(2048))
+
+
+class User(Base):
+    """The article's example resource."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
