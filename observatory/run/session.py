@@ -252,14 +252,11 @@ class Session:
             tried = at_rate.setdefault(rate, [])
             fresh: list[Trial] = []
             while not fresh or needs_retry(fresh):
-                # a trial started while the host runs off its usual speed is lost: wait for it (recorded per trial)
-                waited = self._stall_meter.wait_for_usual_speed() if self._stall_meter is not None else None
                 # a rate's first trial steers the search; any later one (a confirmation, a retry) decides what is
                 # published, on at least MIN_P99_SAMPLES requests
                 window = measured_window_s(size, rate, confirming=bool(tried))
                 spec = self._spec(
-                    block, "constant", window, rate=rate, attempt=len(tried) + 1, warmup_s=trial_warmup_s(size),
-                    waited_for_host=waited,
+                    block, "constant", window, rate=rate, attempt=len(tried) + 1, warmup_s=trial_warmup_s(size)
                 )  # fmt: skip
                 fresh.append(self._record(spec, service, block))
                 tried.append(fresh[-1])

@@ -19,7 +19,7 @@ from observatory.run import service_metrics
 from observatory.run.calibration import vus_for
 from observatory.run.k6 import K6Settings, run_k6
 from observatory.run.prometheus import LocalPrometheus
-from observatory.run.stalls import SpeedWait, StallMeter
+from observatory.run.stalls import StallMeter
 from observatory.workloads import Workload
 from service_common import metric_names as names
 
@@ -43,8 +43,6 @@ class TrialSpec:
     # constant rate only: first send this long at the same rate, unmeasured, in the same k6 process, so connections
     # are open and pools full when the measured window starts (observatory.run.sizes.TRIAL_WARMUP_S)
     warmup_s: float = 0.0
-    # how long the harness waited for the host's usual speed before this trial (StallMeter.wait_for_usual_speed)
-    waited_for_host: SpeedWait | None = None
 
     @property
     def trial_id(self) -> str:
@@ -152,9 +150,6 @@ def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = N
     if context.stall_meter is not None:  # the measured window: the last duration_s seconds of k6's life
         stalls = context.stall_meter.window(load_ended - spec.duration_s, load_ended)
         trial.host_stalls = stalls.as_dict(stall_bound_ms(context.slo))
-        if spec.waited_for_host is not None:
-            trial.host_stalls["waited_for_usual_speed_s"] = round(spec.waited_for_host.seconds, 2)
-            trial.host_stalls["usual_speed_before"] = spec.waited_for_host.reached
     return judge(trial, context.slo)
 
 

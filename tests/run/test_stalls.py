@@ -25,10 +25,8 @@ from observatory.run.stalls import (
     SPEED_STEP,
     StallMeter,
     WindowStalls,
-    at_usual_speed,
     bucket,
     read_window,
-    reference_times,
     reference_work,
     usual_time,
 )
@@ -166,36 +164,6 @@ def test_a_window_reads_the_cores_speed_against_its_usual_one(tmp_path: Path) ->
     old.write_text("".join(interval(i * tenth, None) for i in range(1, 40)))
     legacy = read_window(old, 0, 1.0, 3.0)
     assert legacy.wakeups > 0 and legacy.work_us is None and legacy.speed_ratio is None
-
-
-@pytest.mark.parametrize(
-    ("recent_us", "at_usual"),
-    [(190, True), (110, False), (152.1, True), (152.0, False), (237.4, True), (237.5, False)],
-)
-def test_a_trial_waits_while_the_cores_last_reports_are_off_its_usual_speed(recent_us: float, at_usual: bool) -> None:
-    times = [190_000] * 30 + [int(recent_us * 1000)] * 5
-    assert at_usual_speed(times) is at_usual
-    assert at_usual_speed([110_000] * 10)  # not known yet: no wait
-
-
-def test_waiting_for_the_usual_speed_reads_the_meters_files(tmp_path: Path) -> None:
-    path = tmp_path / "core-0.stalls"
-    path.write_text("".join(interval(i * 100_000_000, 190_000) for i in range(1, 31)) + "S 5 3000\n")
-    times, offset = reference_times(path)
-    assert times == [190_000] * 30 and offset == path.stat().st_size
-    with path.open("a") as handle:  # a line being written is left for the next read, then read once whole
-        handle.write(interval(3_100_000_000, 120_000)[:-4])
-    assert reference_times(path, offset) == ([], offset)
-    with path.open("a") as handle:
-        handle.write(interval(3_100_000_000, 120_000)[-4:])
-    assert reference_times(path, offset)[0] == [120_000]
-    with StallMeter([sorted(os.sched_getaffinity(0))[0]], tmp_path / "real") as meter:
-        time.sleep(0.1 * MIN_REFERENCE_REPORTS + 0.3)
-        waited = meter.wait_for_usual_speed(timeout=0.5)
-        core = meter.cores[0]
-        seen = list(meter.reference_times(core))  # read in pieces while polling: the same times as reading it whole
-        assert len(seen) >= MIN_REFERENCE_REPORTS and reference_times(meter.path(core))[0][: len(seen)] == seen
-    assert 0 <= waited.seconds <= 0.7
 
 
 def test_the_reference_work_times_the_work_done() -> None:
