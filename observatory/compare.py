@@ -1,8 +1,8 @@
 """Compare two runs: each capacity as an interval, a regression only when B's whole interval lies below A's.
 
-A capacity's interval (observatory.judging.capacity.bounds) runs from its lowest repeat to its highest repeat plus
-the search's resolution, and is open above when the capacity is only a lower bound ("≥"): a censored side can
-show a drop only against what it is known to reach, never an improvement beyond it.
+A capacity's interval (observatory.judging.capacity.bounds) is its 90 % interval, fitted and bootstrapped over every
+round's trials (docs/judging.md), and open above when the capacity is only a lower bound ("≥"): a censored side
+can show a drop only against what it is known to reach, never an improvement beyond it.
 
 B regressed when the top of its interval is below the bottom of A's by more than a floor, FLOOR of A's capacity;
 it improved when the bottom of B's is above the top of A's by as much. Anything else is a tie. The floor covers
@@ -59,7 +59,7 @@ def verdict(before: Capacity, after: Capacity, floor: float | None = None) -> st
     """`regression`, `improvement` or `tie` for B (after) against the baseline A (before)."""
     a_lo, a_hi = bounds(before)
     b_lo, b_hi = bounds(after)
-    margin = (FLOOR if floor is None else floor) * (before.median or 0.0)
+    margin = (FLOOR if floor is None else floor) * (before.estimate or 0.0)
     if b_hi < a_lo - margin:
         return REGRESSION
     if b_lo > a_hi + margin:
@@ -77,8 +77,8 @@ class Difference:
 
     @property
     def change(self) -> float:
-        """B's median minus A's, in req/s."""
-        return (self.after.median or 0.0) - (self.before.median or 0.0)
+        """B's estimate minus A's, in req/s."""
+        return (self.after.estimate or 0.0) - (self.before.estimate or 0.0)
 
     @property
     def verdict(self) -> str:
@@ -106,16 +106,16 @@ class Comparison:
         return [d for d in self.differences if d.verdict == REGRESSION]
 
     def render(self) -> str:
-        """A plain-text table, one line per difference: medians, intervals and the verdict."""
+        """A plain-text table, one line per difference: estimates, 90 % intervals and the verdict."""
         lines = [f"compared despite: {self.forced}"] if self.forced else []
         lines.append(
             f"{'framework/profile workload workers':<44} {'A req/s':>9} {'B req/s':>9} {'change':>8} "
-            f"{'A range':>15} {'B range':>15}  verdict"
+            f"{'A 90% interval':>15} {'B 90% interval':>15}  verdict"
         )
         for d in self.differences:
             framework, profile, workload, workers = d.key
             name = f"{framework}/{profile} {workload} w{workers}"
-            before, after = d.before.median or 0.0, d.after.median or 0.0
+            before, after = d.before.estimate or 0.0, d.after.estimate or 0.0
             pct = d.change / before if before else 0.0
             lines.append(
                 f"{name:<44} {before:>9,.0f} {after:>9,.0f} {pct:>+8.1%} {_interval(d.before):>15} "
@@ -126,8 +126,8 @@ class Comparison:
         for key in self.only_in_b:
             lines.append(f"{'/'.join(map(str, key)):<44} only in B")
         lines.append(
-            f"ranges: lowest repeat to highest plus the search's resolution, ≥ when only a lower bound; a regression "
-            f"is B's whole range below A's by more than {FLOOR:.0%} of A"
+            f"intervals: 90 %, fitted over every round's trials, ≥ when only a lower bound; a regression is B's whole "
+            f"interval below A's by more than {FLOOR:.0%} of A"
         )
         lines.append(
             f"{len(self.regressions)} regression(s) beyond the noise"
@@ -146,8 +146,8 @@ def compare(a: Run, b: Run, *, force: bool = False) -> Comparison:
         if not force:
             raise
         forced = str(error).split(":")[0]
-    caps_a = {key_of(c): c for c in a.capacity if c.median is not None}
-    caps_b = {key_of(c): c for c in b.capacity if c.median is not None}
+    caps_a = {key_of(c): c for c in a.capacity if c.estimate is not None or c.high is not None}
+    caps_b = {key_of(c): c for c in b.capacity if c.estimate is not None or c.high is not None}
     comparison = Comparison(
         only_in_a=sorted(caps_a.keys() - caps_b.keys()), only_in_b=sorted(caps_b.keys() - caps_a.keys()), forced=forced
     )

@@ -32,7 +32,7 @@ def handle(args: argparse.Namespace) -> int:
     run = read_run(args.run_dir)
     answers = size(run, args.rate, args.workload)
     if not answers:
-        measured = sorted({c.workload for c in run.capacity if c.median})
+        measured = sorted({c.workload for c in run.capacity if c.estimate})
         raise ObservatoryError(
             f"no capacity for workload {args.workload!r} in {args.run_dir}; measured: {', '.join(measured) or 'none'}"
         )

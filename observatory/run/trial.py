@@ -18,6 +18,7 @@ from observatory.results import Latency, Trial
 from observatory.run import service_metrics
 from observatory.run.calibration import vus_for
 from observatory.run.k6 import K6Settings, run_k6
+from observatory.run.noise import Noise
 from observatory.run.prometheus import LocalPrometheus
 from observatory.run.stalls import StallMeter
 from observatory.workloads import Workload
@@ -65,6 +66,7 @@ class TrialContext:
     instrumented: bool
     stall_meter: StallMeter | None = None
     generator_ceiling_rps: float | None = None  # k6's calibrated clean ceiling for this workload and service
+    noise: Noise | None = None  # the noise injector, when the run has one
 
 
 def _iso(ts: float) -> str:
@@ -150,6 +152,13 @@ def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = N
     if context.stall_meter is not None:  # the measured window: the last duration_s seconds of k6's life
         stalls = context.stall_meter.window(load_ended - spec.duration_s, load_ended)
         trial.host_stalls = stalls.as_dict(stall_bound_ms(context.slo))
+        # the service's cores (all of them when k6 shares the only one): the share of a usual core they had
+        mine = [c for c in stalls.cores if c.core not in context.k6_cores] or list(stalls.cores)
+        shares = [s for c in mine if (s := c.host_share) is not None]
+        trial.host_stalls["service_share"] = round(min(shares), 3) if shares else None
+        if context.noise is not None:
+            stolen = context.noise.stolen_share(load_ended - spec.duration_s, load_ended)
+            trial.host_stalls["injected_share"] = None if stolen is None else round(stolen, 3)
     return judge(trial, context.slo)
 
 
