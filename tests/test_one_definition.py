@@ -10,12 +10,12 @@ from observatory.judging.slo import Slo
 from observatory.judging.trial import SATURATED_K6_UTILISATION
 from observatory.run import calibration
 from observatory.run.k6 import K6Settings
-from observatory.workloads import WORKLOADS
+from observatory.workload_catalog import WORKLOADS
 from service_common import limits, sqlite
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_JS = (ROOT / "loadtests" / "lib" / "config.js").read_text()
-WORKLOADS_JS = (ROOT / "loadtests" / "lib" / "workloads.js").read_text()
+WORKLOADS_JS = (ROOT / "loadtests" / "lib" / "workload_requests.js").read_text()
 
 
 def test_the_k6_scripts_know_exactly_the_harness_workloads() -> None:

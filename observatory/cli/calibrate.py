@@ -40,7 +40,7 @@ def handle(args: argparse.Namespace) -> int:
     from observatory.run.calibration import calibrate, table
     from observatory.run.null_target import MODES
     from observatory.run.plan import pin_cores
-    from observatory.workloads import parse_workloads
+    from observatory.workload_catalog import parse_workloads
 
     try:
         workloads = [w.name for w in parse_workloads(args.workloads)]

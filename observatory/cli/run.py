@@ -41,7 +41,7 @@ def _positive(raw: str) -> float:
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the `run` command."""
     from observatory.judging.slo import DEFAULT_ERROR_RATE, DEFAULT_P99_MS
-    from observatory.run.sizes import SIZES
+    from observatory.run.run_sizes import SIZES
 
     sizes = "; ".join(f"{s.name}: {s.summary}" for s in SIZES.values()).replace("%", "%%")  # argparse formats help
     command = commands.add_parser(
@@ -109,8 +109,8 @@ def options_from(args: argparse.Namespace) -> RunOptions:
 
     from observatory.judging import Slo
     from observatory.run.plan import BASELINE_PROFILES, DEFAULT_PROFILES, RunOptions
-    from observatory.run.sizes import SIZES
-    from observatory.workloads import parse_workloads
+    from observatory.run.run_sizes import SIZES
+    from observatory.workload_catalog import parse_workloads
     from service_common.profiles import ProfileError, all_profiles, find_profile
 
     if args.repeats is not None and args.repeats < 1:

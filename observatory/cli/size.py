@@ -26,8 +26,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Print one line per framework."""
+    from observatory.deployment_sizing import size
     from observatory.report import read_run
-    from observatory.sizing import size
 
     run = read_run(args.run_dir)
     answers = size(run, args.rate, args.workload)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from observatory.deployment_sizing import rates_to_show, size
 from observatory.report import figures, instruments
 from observatory.report.claims import ARTICLE, judge_claims
 from observatory.report.scaling import Fit, scaling_fits, scaling_unit, why_not_measured
 from observatory.report.tables import capacity_rows, environment_line, invalid_trials, normalised_text
 from observatory.results import Run
-from observatory.sizing import rates_to_show, size
 
 STYLE = """
 body{font:14px/1.5 system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#1b1b1b}

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from observatory.judging import Slo
-from observatory.run.sizes import RunSize
-from observatory.workloads import Workload
+from observatory.run.run_sizes import RunSize
+from observatory.workload_catalog import Workload
 from service_common.profiles import Profile
 
 

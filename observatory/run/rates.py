@@ -7,7 +7,8 @@ trials over FIRST_ROUND of the probe. Later rounds centre on the estimate from e
 wide as its 90 % interval (at least MIN_SPREAD, at most MAX_SPREAD either way), so trials land on the knee where
 the fit learns most; a block whose trials all met the SLO climbs by CLIMB past its highest rate, one whose trials
 all missed drops by the same factor below its lowest. No rate goes above the load generator's clean ceiling: a
-capacity that reaches it is published as "≥" (judging.generator). Tests: tests/run/test_rates.py.
+capacity that reaches it is published as "≥" (judging.generator); a ceiling of 0 (k6 sent no rate of its ladder
+cleanly, a busy host) caps nothing, and every miss above it is invalid for the generator. Tests: tests/run/test_rates.py.
 """
 
 from __future__ import annotations
@@ -50,6 +51,6 @@ def next_rates(
         share = min(MAX_SPREAD, max(MIN_SPREAD, width / known.value))
         low, high = known.value * (1 - share), known.value * (1 + share)
     rates = spread(max(1.0, low), max(1.0, high), count)
-    if ceiling is not None:
+    if ceiling:  # a ceiling of 0 (k6 sent no rate cleanly on a busy host) caps nothing: its guard still applies
         rates = [min(rate, ceiling) for rate in rates]
     return sorted({float(round(rate)) for rate in rates})

@@ -29,8 +29,8 @@ from observatory.run.plan import Block, Pinning, RunOptions, blocks, pin_cores
 from observatory.run.ports import free_port, require_free
 from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
 from observatory.run.rates import next_rates
+from observatory.run.run_sizes import measured_window_s
 from observatory.run.service import ServiceProcess
-from observatory.run.sizes import measured_window_s
 from observatory.run.stalls import StallMeter
 from observatory.run.trial import TrialContext, TrialSpec, run_trial
 
@@ -203,12 +203,17 @@ class Session:
             # scrapes are for the dashboards and the peaks of memory, so nothing waits for the next one here
         return service
 
+    def _ceiling(self, block: Block) -> float | None:
+        """k6's calibrated clean ceiling for the block's workload and connection mode (None: not calibrated)."""
+        if self._calibration is None:
+            return None
+        return self._calibration.ceiling(
+            block.workload.name, connection_mode(block.profile.server, block.profile.config)
+        )
+
     def _context(self, service: ServiceProcess, block: Block | None = None) -> TrialContext:
         assert self._prometheus is not None
-        ceiling = None
-        if block is not None and self._calibration is not None:
-            mode = connection_mode(block.profile.server, block.profile.config)
-            ceiling = self._calibration.ceiling(block.workload.name, mode)
+        ceiling = None if block is None else self._ceiling(block)
         return TrialContext(
             base_url=service.url,
             prometheus=self._prometheus,
@@ -271,8 +276,7 @@ class Session:
         mine = [t for t in self.run.trials if key_of(t) == block.key]
         points = fitted(mine, self.options.slo).raw
         known = estimate(points, resamples=100) if points else None
-        ceiling = self._context(service, block).generator_ceiling_rps
-        for rate in next_rates(points, known, self._probes[block.key], size.per_round, ceiling):
+        for rate in next_rates(points, known, self._probes[block.key], size.per_round, self._ceiling(block)):
             spec = self._spec(block, "constant", measured_window_s(size, rate), rate=rate, warmup_s=size.warmup_s)
             self._record(spec, service, block)
             slot.rates.append(rate)

@@ -21,7 +21,7 @@ from observatory.run.k6 import K6Settings, run_k6
 from observatory.run.noise import Noise
 from observatory.run.prometheus import LocalPrometheus
 from observatory.run.stalls import StallMeter
-from observatory.workloads import Workload
+from observatory.workload_catalog import Workload
 from service_common import metric_names as names
 
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
@@ -42,7 +42,7 @@ class TrialSpec:
     vus: int | None = None
     attempt: int = 1
     # constant rate only: first send this long at the same rate, unmeasured, in the same k6 process, so connections
-    # are open and pools full when the measured window starts (observatory.run.sizes.TRIAL_WARMUP_S)
+    # are open and pools full when the measured window starts (observatory.run.run_sizes.TRIAL_WARMUP_S)
     warmup_s: float = 0.0
 
     @property

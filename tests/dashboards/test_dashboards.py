@@ -15,7 +15,7 @@ from observatory.run.k6 import publish_capacity
 from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
 from observatory.run.service import ServiceProcess
 from observatory.run.trial import Slo, TrialContext, TrialSpec, run_trial
-from observatory.workloads import WORKLOADS
+from observatory.workload_catalog import WORKLOADS
 from service_common.profiles import find_profile
 
 CLUSTER_ONLY = ("container_cpu_usage_seconds_total", "container_memory_working_set_bytes")

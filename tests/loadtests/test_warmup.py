@@ -14,7 +14,7 @@ import pytest
 
 from observatory import k6_summaries, tools
 from observatory.run.null_target import KEEP_ALIVE, NullTarget
-from observatory.run.sizes import (
+from observatory.run.run_sizes import (
     MIN_P99_SAMPLES,
     MIN_QUICK_P99_SAMPLES,
     SIZES,

@@ -223,7 +223,7 @@ def test_the_cache_holds_until_k6_or_the_script_changes(tmp_path: Path, monkeypa
     # A changed script (one library file edited): a different key.
     scripts = tmp_path / "loadtests"
     shutil.copytree(calibration.SCRIPT_DIR, scripts)
-    with (scripts / "lib" / "workloads.js").open("a") as handle:
+    with (scripts / "lib" / "workload_requests.js").open("a") as handle:
         handle.write("\n// edited\n")
     monkeypatch.setattr(calibration, "SCRIPT_DIR", scripts)
     assert calibration.script_hash() != calibration.script_hash(tools.ROOT / "loadtests")

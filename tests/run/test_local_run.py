@@ -18,7 +18,7 @@ from observatory.results import load
 from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
 from observatory.run.service import ServiceProcess
 from observatory.run.trial import TrialContext, TrialSpec, run_trial
-from observatory.workloads import WORKLOADS
+from observatory.workload_catalog import WORKLOADS
 from service_common.profiles import find_profile
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from observatory.judging import Slo
 from observatory.run.plan import RunOptions, blocks, pin_cores
-from observatory.run.sizes import SIZES
-from observatory.workloads import parse_workloads
+from observatory.run.run_sizes import SIZES
+from observatory.workload_catalog import parse_workloads
 from service_common.profiles import find_profile
 
 
