@@ -1,4 +1,4 @@
-"""`observatory noise`: make this machine a noisy host, reproducibly, on the service cores (observatory/run/noise.py)."""
+"""`observatory noise`: make this machine a noisy host, reproducibly, on the service cores (observatory/noise.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def handle(args: argparse.Namespace) -> int:
     from pathlib import Path
     from tempfile import TemporaryDirectory
 
-    from observatory.run.noise import Noise, schedule
+    from observatory.noise import Noise, schedule
     from observatory.run.plan import pin_cores
 
     plan = schedule(args.seed, args.duration)

@@ -6,8 +6,8 @@ report and `compare` all judge through this package, so a rule changes in one pl
 
 from __future__ import annotations
 
-from observatory.judging.capacity import bounds, capacity_ratio, from_trials, is_lower_bound
+from observatory.judging.capacity import bounds, capacity_ratio, from_trials
 from observatory.judging.slo import Slo
 from observatory.judging.trial import GUARDS, judge, slo_misses
 
-__all__ = ["GUARDS", "Slo", "bounds", "capacity_ratio", "from_trials", "is_lower_bound", "judge", "slo_misses"]
+__all__ = ["GUARDS", "Slo", "bounds", "capacity_ratio", "from_trials", "judge", "slo_misses"]

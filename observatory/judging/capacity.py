@@ -155,11 +155,6 @@ def capacity_ratio(a: Iterable[Trial], b: Iterable[Trial], slo: Slo | None = Non
     return ratio(fitted(a, slo).raw, fitted(b, slo).raw)
 
 
-def is_lower_bound(cap: Capacity) -> bool:
-    """True when the capacity is only a lower bound ("≥")."""
-    return cap.lower_bound
-
-
 def bounds(cap: Capacity) -> tuple[float, float]:
     """The capacity's 90 % interval; open above (infinity) when it is a lower bound or its interval reached k6."""
     if cap.estimate is None:  # every rate missed: below the lowest tried

@@ -20,9 +20,6 @@ from observatory.results import Trial
 
 STALL_SHARE_OF_SLO = 0.5
 HOST = "host stalled"
-# The report's speed figure marks a window whose reference work took this many times its usual time or more, or as
-# much less: this machine's host switches between two speeds 1.6-1.8x apart, each within about 8 %.
-SPEED_BOUND = 1.25
 MIN_SHARE = 0.2  # a measured share below this is a meter's misreading (one report in the window), not the host
 
 
@@ -52,8 +49,3 @@ def service_share(trial: Trial) -> float | None:
     """The share of a usual core the service's cores had in the trial's window (None: not measured)."""
     share = (getattr(trial, "host_stalls", None) or {}).get("service_share")
     return None if share is None else max(MIN_SHARE, float(share))
-
-
-def within_speed_bound(ratio: float) -> bool:
-    """Whether a reference time over the usual one lies within SPEED_BOUND of 1, either way."""
-    return 1 / SPEED_BOUND < ratio < SPEED_BOUND

@@ -27,7 +27,7 @@ class RunOptions:
     instrumentation: str = "metrics"
     seed: int | None = None
     database_url: str | None = None
-    noise_seed: int | None = None  # run the noise injector (observatory/run/noise.py) on the service cores
+    noise_seed: int | None = None  # run the noise injector (observatory/noise.py) on the service cores
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ from observatory.errors import ObservatoryError
 from observatory.judging import from_trials
 from observatory.judging.capacity import fitted, key_of
 from observatory.judging.estimate import estimate
+from observatory.noise import MAX_DURATION_S, Noise, schedule
 from observatory.results import Run, Slot, Trial, save
 from observatory.run.calibration import Calibration, calibrate, connection_mode
 from observatory.run.environment import describe
 from observatory.run.k6 import publish_capacity
-from observatory.run.noise import MAX_DURATION_S, Noise, schedule
 from observatory.run.plan import Block, Pinning, RunOptions, blocks, pin_cores
 from observatory.run.ports import free_port, require_free
 from observatory.run.prometheus import LocalPrometheus, ScrapeTarget

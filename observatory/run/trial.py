@@ -14,11 +14,11 @@ from observatory import queries
 from observatory.judging import Slo, judge
 from observatory.judging.host import stall_bound_ms
 from observatory.k6_summaries import record_client_side
+from observatory.noise import Noise
 from observatory.results import Latency, Trial
 from observatory.run import service_metrics
 from observatory.run.calibration import vus_for
 from observatory.run.k6 import K6Settings, run_k6
-from observatory.run.noise import Noise
 from observatory.run.prometheus import LocalPrometheus
 from observatory.run.stalls import StallMeter
 from observatory.workload_catalog import Workload

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from observatory.run.noise import STALL_MS, SWITCH_S, Noise, Schedule, schedule
+from observatory.noise import STALL_MS, SWITCH_S, Noise, Schedule, schedule
 from observatory.run.stalls import StallMeter
 
 

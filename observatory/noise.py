@@ -9,7 +9,7 @@ on that core runs while it spins; the kernel's real-time throttling (95 % of eac
 The same seed gives the same schedule (`schedule`); each hog stops at the end of its schedule, when its parent
 goes, on SIGTERM or SIGINT, and `Noise` stops them all when it is left (Ctrl-C included).
 
-    python -m observatory.run.noise --schedule FILE --epoch-ns NS   # one hog, pinned by its caller (Noise does)
+    python -m observatory.noise --schedule FILE --epoch-ns NS   # one hog, pinned by its caller (Noise does)
 """
 
 from __future__ import annotations
@@ -59,10 +59,6 @@ class Schedule:
             return self.share_at(start)
         count = max(1, int((end - start) / step))
         return sum(self.share_at(start + (i + 0.5) * (end - start) / count) for i in range(count)) / count
-
-    def stalls_in(self, start: float, end: float) -> list[tuple[float, float]]:
-        """The stalls overlapping [start, end]."""
-        return [(at, ms) for at, ms in self.stalls if at <= end and at + ms / 1000 >= start]
 
     def as_dict(self) -> dict[str, object]:
         """For results.json and the schedule file."""
@@ -154,7 +150,7 @@ class Noise:
         epoch_ns = time.monotonic_ns() + 200_000_000  # every hog starts on the same 0, shortly after
         self.epoch = epoch_ns / 1e9
         for core in self.cores:
-            argv = [sys.executable, "-m", "observatory.run.noise", "--schedule", str(path), "--epoch-ns", str(epoch_ns),
+            argv = [sys.executable, "-m", "observatory.noise", "--schedule", str(path), "--epoch-ns", str(epoch_ns),
                     "--parent", str(os.getpid())]  # fmt: skip
             log = self.directory / f"hog-core-{core}.log"
             self._processes.append(OwnedProcess(f"noise hog (core {core})", argv, log_path=log, cores=[core]).start())
