@@ -9,6 +9,11 @@ it improved when the bottom of B's is above the top of A's by as much. Anything 
 the run-to-run noise that one run's repeats cannot show: tests/report/test_compare.py simulates two runs of the same
 system at the default settings (flagged < 1 % of the time) and a 15 % drop (caught).
 
+Beside the absolute capacities, each run's within-run ratios (every configuration ÷ its workload's reference: a
+baseline when the run has one, else Flask), with their bootstrap intervals (judging.capacity.capacity_ratio): a
+ratio measured side by side in one run cancels most of the host's speed, so a ratio that moved between the runs
+(intervals apart) points at the framework, not the machine.
+
 Runs whose conditions differ (SLO, run size, instrumentation, CPU model, core count) measure different things and
 are refused, unless forced.
 """
@@ -21,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from observatory.errors import ObservatoryError
-from observatory.judging import bounds
-from observatory.judging.capacity import key_of
+from observatory.judging import Slo, bounds, capacity_ratio
+from observatory.judging.capacity import Key, key_of
+from observatory.judging.estimate import Estimate
 from observatory.report import read_run
 from observatory.results import Capacity, Run
 
@@ -86,6 +92,29 @@ class Difference:
         return verdict(self.before, self.after)
 
 
+def _ratio(found: Estimate) -> str:
+    if found.value is None or found.low is None or found.high is None:
+        return "–"
+    return f"{found.value:.2f}x ({found.low:.2f}–{found.high:.2f})"
+
+
+def within_run_ratios(a: Run, b: Run, keys: list[Key]) -> list[tuple[Key, Key, Estimate, Estimate]]:
+    """Each configuration ÷ its workload's reference (a baseline, else Flask), in A and in B."""
+    ratios = []
+    for key in keys:
+        peers = [k for k in keys if k[2:] == key[2:] and k != key]
+        reference = next((k for k in peers if k[0].startswith("baseline")), None) or next(
+            (k for k in peers if k[0] == "flask"), None
+        )
+        if reference is None or key[0].startswith("baseline"):
+            continue
+        found = [capacity_ratio([t for t in r.trials if key_of(t) == key], [t for t in r.trials if key_of(t) == reference],
+                                Slo(**{k: float(v) for k, v in r.slo.items() if k in ("p99_ms", "error_rate")}))
+                 for r in (a, b)]  # fmt: skip
+        ratios.append((key, reference, found[0], found[1]))
+    return ratios
+
+
 def _interval(c: Capacity) -> str:
     low, high = bounds(c)
     return f"{low:,.0f}–{high:,.0f}" if math.isfinite(high) else f"≥ {low:,.0f}"
@@ -99,6 +128,7 @@ class Comparison:
     only_in_a: list[tuple[str, str, str, int]] = field(default_factory=list)
     only_in_b: list[tuple[str, str, str, int]] = field(default_factory=list)
     forced: str | None = None
+    ratios: list[tuple[Key, Key, Estimate, Estimate]] = field(default_factory=list)  # (config, reference, A, B)
 
     @property
     def regressions(self) -> list[Difference]:
@@ -125,6 +155,12 @@ class Comparison:
             lines.append(f"{'/'.join(map(str, key)):<44} only in A")
         for key in self.only_in_b:
             lines.append(f"{'/'.join(map(str, key)):<44} only in B")
+        for key, reference, in_a, in_b in self.ratios:
+            moved = in_a.high is not None and in_b.low is not None and (in_b.low > in_a.high or in_b.high < in_a.low)  # type: ignore[operator]
+            lines.append(
+                f"{key[0]}/{key[1]} ÷ {reference[0]}/{reference[1]} {key[2]} w{key[3]}: A {_ratio(in_a)}, "
+                f"B {_ratio(in_b)}" + ("  moved" if moved else "")
+            )
         lines.append(
             f"intervals: 90 %, fitted over every round's trials, ≥ when only a lower bound; a regression is B's whole "
             f"interval below A's by more than {FLOOR:.0%} of A"
@@ -153,6 +189,7 @@ def compare(a: Run, b: Run, *, force: bool = False) -> Comparison:
     )
     for key in sorted(caps_a.keys() & caps_b.keys()):
         comparison.differences.append(Difference(key, caps_a[key], caps_b[key]))
+    comparison.ratios = within_run_ratios(a, b, sorted(caps_a.keys() & caps_b.keys()))
     return comparison
 
 

@@ -55,6 +55,18 @@ def test_a_drop_beyond_the_noise_is_a_regression(tmp_path: Path) -> None:
     assert done.returncode == 1 and "1 regression(s) beyond the noise" in done.stdout
 
 
+def test_within_run_ratios_are_compared_and_a_moved_one_is_flagged(tmp_path: Path) -> None:
+    fast, flask = ("fastapi", "uvicorn", "json", 1), FLASK
+    a = run({fast: [3000, 3000, 3000], flask: [1000, 1000, 1000]})
+    same = compare_runs(saved(tmp_path, "a", a), saved(tmp_path, "b", run({fast: [3000] * 3, flask: [1000] * 3})))
+    (key, reference, in_a, _) = same.ratios[0]
+    assert (key, reference) == (fast, flask) and in_a.value == pytest.approx(3.0, rel=0.02)
+    assert "fastapi/uvicorn ÷ flask/gunicorn-sync json w1: A 3.00x" in same.render() and "moved" not in same.render()
+    slower = run({fast: [2000] * 3, flask: [1000] * 3})  # FastAPI lost a third against Flask in the same run
+    moved = compare_runs(saved(tmp_path, "a2", a), saved(tmp_path, "c", slower))
+    assert moved.ratios[0][3].value == pytest.approx(2.0, rel=0.02) and "  moved" in moved.render()
+
+
 def test_a_difference_inside_the_noise_is_a_tie(tmp_path: Path) -> None:
     a = saved(tmp_path, "a", run({FLASK: [900, 950, 1000]}))
     b = saved(tmp_path, "b", run({FLASK: [880, 930, 990]}))
