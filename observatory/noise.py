@@ -147,18 +147,23 @@ class Noise:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / "schedule.json"
         path.write_text(json.dumps(self.plan.as_dict()) + "\n", encoding="utf-8")
-        epoch_ns = time.monotonic_ns() + 200_000_000  # every hog starts on the same 0, shortly after
-        self.epoch = epoch_ns / 1e9
-        for core in self.cores:
-            argv = [sys.executable, "-m", "observatory.noise", "--schedule", str(path), "--epoch-ns", str(epoch_ns),
-                    "--parent", str(os.getpid())]  # fmt: skip
-            log = self.directory / f"hog-core-{core}.log"
-            self._processes.append(OwnedProcess(f"noise hog (core {core})", argv, log_path=log, cores=[core]).start())
-        time.sleep(0.3)
-        for process in self._processes:
-            if not process.alive() and process.exit_code() != 0:
-                self.stop()
-                raise ObservatoryError(f"{process.name} failed ({process.exit_code()}): {process.log_tail()}")
+        try:
+            epoch_ns = time.monotonic_ns() + 200_000_000  # every hog starts on the same 0, shortly after
+            self.epoch = epoch_ns / 1e9
+            for core in self.cores:
+                argv = [sys.executable, "-m", "observatory.noise", "--schedule", str(path), "--epoch-ns", str(epoch_ns),
+                        "--parent", str(os.getpid())]  # fmt: skip
+                log = self.directory / f"hog-core-{core}.log"
+                self._processes.append(
+                    OwnedProcess(f"noise hog (core {core})", argv, log_path=log, cores=[core]).start()
+                )
+            time.sleep(0.3)
+            for process in self._processes:
+                if not process.alive() and process.exit_code() != 0:
+                    raise ObservatoryError(f"{process.name} failed ({process.exit_code()}): {process.log_tail()}")
+        except BaseException:  # Ctrl-C while starting: stop what has started
+            self.stop()
+            raise
         return self
 
     def stolen_share(self, start: float, end: float) -> float | None:

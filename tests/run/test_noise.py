@@ -48,3 +48,35 @@ def test_the_meters_see_the_stolen_share_and_the_stall(tmp_path: Path) -> None:
     assert loud.host_share < 0.8 and loud.host_share < quiet.host_share - 0.2
     assert stalled.max_ms >= 100  # the 150 ms stall, seen as one late wake-up
     assert quiet.max_ms < 100
+
+
+def test_ctrl_c_stops_every_hog(tmp_path: Path) -> None:
+    """`observatory noise` interrupted while its hogs run leaves none behind (each runs in its own session, so the
+    terminal's Ctrl-C reaches only the command, which stops them)."""
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    command = subprocess.Popen(
+        [sys.executable, "-m", "observatory.cli.main", "noise", "--seed", "4", "--duration", "120"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+    def hogs() -> list[psutil.Process]:
+        found = []
+        for process in psutil.process_iter(["cmdline", "ppid"]):
+            if "observatory.noise" in " ".join(process.info["cmdline"] or []) and process.info["ppid"] == command.pid:
+                found.append(process)
+        return found
+
+    deadline = time.monotonic() + 30
+    while not hogs() and command.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started = hogs()
+    assert started, command.communicate(timeout=5)
+    command.send_signal(signal.SIGINT)
+    _, err = command.communicate(timeout=30)
+    assert command.returncode == 130 and "every process started was stopped" in err
+    assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in started)
