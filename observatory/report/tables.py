@@ -45,7 +45,7 @@ class CapacityRow:
         """Each round's estimate, lowest to highest, and their CV."""
         c = self.capacity
         if len(c.per_repeat) < 2:
-            return f"{len(c.per_repeat)} round"
+            return "1 round" if c.per_repeat else "–"
         cv = "" if c.cv is None else f", CV {c.cv:.1%}"
         return f"{min(c.per_repeat):,.0f}–{max(c.per_repeat):,.0f}{cv}"
 
