@@ -6,7 +6,7 @@ import { config } from './lib/config.js';
 import exec from 'k6/execution';
 import { hasWarmup, isOpenModel, scenarios, warmupMs } from './lib/scenarios.js';
 import { summary } from './lib/summary.js';
-import { expectedStatus, perform, warm as warmRequest } from './lib/workloads.js';
+import { expectedStatus, perform, warm as warmRequest } from './lib/workload_requests.js';
 
 // Thresholds on the measured window's sub-metrics, so setup()'s readiness request and the warm-up stay out: the
 // scenario's, or with a warm-up its `phase:measured` samples. The summary reports what thresholds name.

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 2  # 2: errors above the bound are an SLO miss; capacities carry bounds and resolution
+SCHEMA_VERSION = 3  # 3: capacities are fitted estimates with a 90 % interval; rounds of slots replace searches
 RESULTS_FILE = "results.json"
 
 
@@ -72,46 +72,48 @@ class Trial:
 
 @dataclass
 class Capacity:
-    """The highest arrival rate that met the SLO, per finished repeat, with its median, spread and bounds.
+    """The fitted rate at which the service meets the SLO, with its 90 % interval, its spread over rounds and a
+    host-normalised figure.
 
-    Judged by observatory.judging.capacity; the report, the table, compare and the trends dashboard read these
-    fields rather than recomputing them.
+    Judged by observatory.judging.capacity (docs/judging.md); the report, the table, compare and the trends dashboard
+    read these fields rather than recomputing them.
     """
 
     framework: str
     profile: str
     workload: str
     workers: int
-    per_repeat: list[float | None]
-    median: float | None
-    low: float | None
-    high: float | None
-    cv: float | None  # coefficient of variation over repeats (stdev / mean)
-    lower_bound: bool = False  # "≥": some repeat found no rate above it that missed the SLO
-    lower_bound_reason: str | None = None  # "load generator" or "out of steps: every rate tried passed"
-    resolution: float | None = None  # req/s: the widest gap between a repeat's best pass and its lowest miss
-    unfinished_repeats: int = 0  # repeats whose search was stopped, left out of the figures above
-    undecided_repeats: int = 0  # finished repeats that decided nothing (judging.capacity.RepeatOutcome), left out too
-    p99_at_capacity: float | None = None  # seconds, client side: median over repeats of the p99 at their capacity
-    cpu_seconds_per_1k: float | None = None  # service CPU seconds per 1,000 requests at capacity (median over repeats)
+    per_repeat: list[float]  # each round's own estimate (req/s), in round order
+    estimate: float | None  # req/s, fitted over every round's valid trials (None: every rate tried missed)
+    low: float | None  # the 90 % interval (bootstrap over the trials)
+    high: float | None  # None: open above (a lower bound, or an interval reaching the load generator's ceiling)
+    cv: float | None  # coefficient of variation of the rounds' estimates (stdev / mean)
+    lower_bound: bool = False  # "≥": no valid trial missed the SLO
+    lower_bound_reason: str | None = None  # "load generator", "every rate tried met the SLO", or why it is open
+    normalised: float | None = None  # req/s on cores left to the service at the run's usual speed (docs/judging.md)
+    normalised_low: float | None = None
+    normalised_high: float | None = None
+    trials_fitted: int = 0
+    trials_left_out: int = 0  # valid trials a host stall spoiled (judging.host.stalled)
+    p99_at_capacity: float | None = None  # seconds, client side: median over the passing trials just below it
+    cpu_seconds_per_1k: float | None = None  # service CPU seconds per 1,000 requests near capacity (median)
     peak_rss_bytes: float | None = None  # the service's peak resident memory over its valid trials of this workload
     peak_pss_bytes: float | None = None  # the same for proportional memory (shared pages split between processes)
 
 
 @dataclass
-class Search:
-    """One repeat's capacity search for one configuration: where it started and whether it finished."""
+class Slot:
+    """One round of one block: a fresh service process (its own hash seed) and the rates it ran."""
 
     framework: str
     profile: str
     workload: str
     workers: int
-    repeat: int
-    probe_rps: float
-    rates_tried: list[float] = field(default_factory=list)
+    round: int
+    hash_seed: int
+    probe_rps: float | None = None  # the closed-model probe's throughput (the first round only)
+    rates: list[float] = field(default_factory=list)
     finished: bool = False
-    best_pass: float | None = None  # as judged (observatory.judging.capacity.repeat_outcome) when the search ended
-    lowest_failure: float | None = None  # the lowest rate above the best pass that missed the SLO
 
 
 @dataclass
@@ -128,7 +130,7 @@ class Run:
     slo: dict[str, float]
     trials: list[Trial] = field(default_factory=list)
     capacity: list[Capacity] = field(default_factory=list)
-    searches: list[Search] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
     calibration: dict[str, Any] | None = None  # the load generator's calibration (run/calibration.py)
     schema_version: int = SCHEMA_VERSION
 
@@ -149,14 +151,12 @@ class Run:
             )
             for t in data.get("trials", [])
         ]
-        capacity = [Capacity(**c) for c in data.get("capacity", [])]
-        searches = [Search(**s) for s in data.get("searches", [])]
-        fields = {k: v for k, v in data.items() if k not in ("trials", "capacity", "searches")}
-        return cls(**fields, trials=trials, capacity=capacity, searches=searches)
-
-    def finished_searches(self) -> set[tuple[tuple[str, str, str, int], int]]:
-        """(configuration, repeat) of every search that ran to its end."""
-        return {((s.framework, s.profile, s.workload, s.workers), s.repeat) for s in self.searches if s.finished}
+        # an older file's capacities were judged by rules since replaced: report.read_run judges its trials again
+        old = data.get("schema_version", 1) < 3
+        capacity = [] if old else [Capacity(**c) for c in data.get("capacity", [])]
+        slots = [Slot(**s) for s in data.get("slots", [])]
+        fields = {k: v for k, v in data.items() if k not in ("trials", "capacity", "searches", "slots")}
+        return cls(**fields, trials=trials, capacity=capacity, slots=slots)
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -24,18 +24,19 @@ from observatory.judging.generator import STARVED_WAIT
 from observatory.judging.slo import Slo
 from observatory.judging.trial import SATURATED_K6_UTILISATION
 from observatory.report.scaling import STOP_GAIN
-from observatory.run import calibration, prometheus, sizes
+from observatory.run import calibration, prometheus
+from observatory.run import run_sizes as sizes
 from observatory.run.k6 import K6Settings
 from observatory.run.plan import DEFAULT_PROFILES, RunOptions
 from observatory.run.service import ServiceProcess
-from observatory.run.sizes import DEFAULT_SIZE, SIZES
-from observatory.workloads import DEFAULT_WORKLOADS, WORKLOADS
+from observatory.run.run_sizes import DEFAULT_SIZE, SIZES
+from observatory.workload_catalog import DEFAULT_WORKLOADS, WORKLOADS
 from service_common import limits, settings, sqlite
 from service_common.settings import DEFAULT_INSTRUMENTATION
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_JS = (ROOT / "loadtests" / "lib" / "config.js").read_text()
-WORKLOADS_JS = (ROOT / "loadtests" / "lib" / "workloads.js").read_text()
+WORKLOADS_JS = (ROOT / "loadtests" / "lib" / "workload_requests.js").read_text()
 
 
 def test_the_k6_scripts_know_exactly_the_harness_workloads() -> None:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from observatory.errors import ObservatoryError
+from observatory.run.calibration import MAX_CPU, Calibration
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -37,10 +38,10 @@ def handle(args: argparse.Namespace) -> int:
     """Calibrate (or read the cache) and print the table."""
     from pathlib import Path
 
-    from observatory.run.calibration import calibrate, table
+    from observatory.run.calibration import calibrate
     from observatory.run.null_target import MODES
     from observatory.run.plan import pin_cores
-    from observatory.workloads import parse_workloads
+    from observatory.workload_catalog import parse_workloads
 
     try:
         workloads = [w.name for w in parse_workloads(args.workloads)]
@@ -67,3 +68,41 @@ def handle(args: argparse.Namespace) -> int:
     )
     print(table(calibration))
     return 0
+
+
+def table(calibration: Calibration) -> str:
+    """The calibration as a plain-text table, one row per rate."""
+    lines = [
+        f"k6's clean bound: its own p99 ≤ {calibration.clean_p99_ms:g} ms ({calibration.share_of_slo:.0%} of the SLO's "
+        f"p99), nothing dropped or failed, CPU < {MAX_CPU:.0%}",
+        f"{'workload':<10} {'mode':<10} {'rate':>7} {'p50 ms':>7} {'p99 ms':>7} {'dropped':>7} {'CPU':>5} "
+        f"{'wait':>5} {'stall ms':>8} {'ref µs':>6}  verdict",
+    ]
+    for ladder in calibration.ladders:
+        for p in ladder.points:
+            problems = p.problems(ladder.clean_p99_ms)
+            lines.append(
+                f"{ladder.workload:<10} {ladder.mode:<10} {p.rate:>7,.0f} {_num(p.p50_ms):>7} {_num(p.p99_ms):>7} "
+                f"{p.dropped:>7} {'n/a' if p.cpu is None else f'{p.cpu:.0%}':>5} {_num(p.cpu_wait, 2):>5} {_num(p.stall_ms, 0):>8} "
+                f"{_num(p.work_us, 0):>6}  " + ("clean" if not problems else "; ".join(problems))
+            )
+        ceiling = ladder.ceiling_rps
+        source = "cached" if ladder.cached else "measured"
+        if ladder.host_busy:
+            source += f", not cached: {ladder.host_busy};"
+        lines.append(
+            f"{ladder.workload:<10} {ladder.mode:<10} clean ceiling: "
+            + (f"{ceiling:,.0f} req/s" if ceiling else "below the lowest rate tried")
+            + f" ({source} {ladder.created_at}"
+            + (f", host at {ladder.work_us:.0f} µs of reference work on k6's core" if ladder.work_us else "")
+            + ")"
+        )
+    return "\n".join(lines)
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"

@@ -17,8 +17,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "compare",
         help="compare two runs; exit 1 on a regression beyond the noise, 2 when they do not compare",
         description="Compare RUN_B against the baseline RUN_A: capacity per framework, profile, workload and "
-        "worker count, each as a range (lowest repeat to highest plus the search's resolution, '≥' when only a "
-        "lower bound). A regression is B's whole range below A's by more than 5%% of A. Exits 1 on a regression, "
+        "worker count, each with its 90% interval (fitted over every round's trials, '≥' when only a lower bound), "
+        "and each run's within-run ratios (a configuration over its workload's baseline, else Flask), marked when "
+        "one moved. A regression is B's whole interval below A's by more than 5% of A. Exits 1 on a regression, "
         "so scheduled runs can alert on it, and 2 (with the reason) when the runs differ in SLO, run size, "
         "instrumentation, CPU model or core count.",
     )

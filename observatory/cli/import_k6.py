@@ -34,7 +34,7 @@ def handle(args: argparse.Namespace) -> int:
         path = save(run, args.output / run.run_id)
         found = ", ".join(
             f"{c.framework}/{c.profile} {c.workload} {capacity_text(c)} req/s"
-            if c.median
+            if c.estimate or c.high
             else f"{c.framework} {c.workload} none"
             for c in run.capacity
         )

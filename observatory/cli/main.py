@@ -7,10 +7,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from observatory.cli import calibrate, compare, doctor, import_k6, report, run, size
+from observatory.cli import calibrate, compare, doctor, import_k6, noise, report, run, size
 from observatory.errors import ObservatoryError
 
-COMMANDS = (run, doctor, report, compare, import_k6, size, calibrate)
+COMMANDS = (run, doctor, report, compare, import_k6, size, calibrate, noise)
 
 
 def parser() -> argparse.ArgumentParser:

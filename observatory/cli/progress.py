@@ -35,7 +35,7 @@ class RunProgress:
 
     def begin(self, session: Session) -> None:
         """Size the bar for the session's blocks and say where results go."""
-        self.progress.update(self.task, total=trials_in(len(session.blocks), session.options.size))
+        self.progress.update(self.task, total=trials_in(session.blocks, session.options.size))
         self.console.print(
             f"run {session.run_id}: {len(session.blocks)} blocks, size {session.options.size.name}, "
             f"service cores {session.pinning.service}, k6 cores {session.pinning.load}"

@@ -40,8 +40,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add the `run` command."""
     from observatory.judging.slo import DEFAULT_ERROR_RATE, DEFAULT_P99_MS
     from observatory.run.plan import DEFAULT_PROFILES
-    from observatory.run.sizes import DEFAULT_SIZE, SIZES
-    from observatory.workloads import DEFAULT_WORKLOADS
+    from observatory.run.run_sizes import DEFAULT_SIZE, SIZES
+    from observatory.workload_catalog import DEFAULT_WORKLOADS
     from service_common.settings import DEFAULT_INSTRUMENTATION, INSTRUMENTATION_MODES
 
     sizes = "; ".join(f"{s.name}: {s.summary}" for s in SIZES.values()).replace("%", "%%")  # argparse formats help
@@ -49,8 +49,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "run",
         help="run the comparison locally and write results/<run-id>/",
         description="Start a local Prometheus, then each service under its server profile pinned to its own cores "
-        "with k6 on the others; warm up, probe, and search each workload's capacity (the highest arrival rate that "
-        "meets the SLO) in shuffled order. Writes results/<run-id>/results.json after every trial, prints a summary "
+        "with k6 on the others, and estimate each workload's capacity (the arrival rate at which the service meets the "
+        "SLO) from rounds of constant-rate trials, every block once per round in a shuffled order, each slot a fresh "
+        "service process; the capacity is fitted over all the trials, with a 90%% interval (docs/judging.md). Writes results/<run-id>/results.json after every trial, prints a summary "
         "table and renders the report.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -67,7 +68,17 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--workloads", default=",".join(DEFAULT_WORKLOADS), help="workloads, comma-separated (see loadtests/README.md)"
     )
     command.add_argument("--size", default=DEFAULT_SIZE, choices=list(SIZES), help=f"run size ({sizes})")
-    command.add_argument("--repeats", type=int, default=1, help="repeats of every block, in shuffled order")
+    command.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="rounds of every block (each round in a fresh shuffled order, each slot a fresh service process); "
+        "default: the size's",
+    )
+    command.add_argument(
+        "--inject-noise", type=int, default=None, metavar="SEED",
+        help="run the seeded noise injector on the service cores during the run (see `observatory noise`)",
+    )  # fmt: skip
     command.add_argument(
         "--workers", type=_workers, default="auto",
         help="worker counts to run, e.g. 1,2,4 for a scaling curve; auto (default): 1, 2, 4... up to the cores pinned "
@@ -100,11 +111,11 @@ def options_from(args: argparse.Namespace) -> RunOptions:
 
     from observatory.judging import Slo
     from observatory.run.plan import BASELINE_PROFILES, DEFAULT_PROFILES, RunOptions
-    from observatory.run.sizes import SIZES
-    from observatory.workloads import parse_workloads
+    from observatory.run.run_sizes import SIZES
+    from observatory.workload_catalog import parse_workloads
     from service_common.profiles import ProfileError, all_profiles, find_profile
 
-    if args.repeats < 1:
+    if args.repeats is not None and args.repeats < 1:
         raise ObservatoryError(f"--repeats must be at least 1, got {args.repeats}")
     if not 0 <= args.slo_error_rate < 1:
         raise ObservatoryError(f"--slo-error-rate must be in [0, 1), got {args.slo_error_rate}")
@@ -132,13 +143,14 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         profiles=profiles,
         workloads=workloads,
         size=SIZES[args.size],
-        repeats=args.repeats,
+        repeats=args.repeats or SIZES[args.size].rounds,
         workers=_worker_counts(args.workers),
         slo=Slo(p99_ms=args.slo_p99_ms, error_rate=args.slo_error_rate),
         output=args.output.resolve(),  # child processes (Prometheus, k6) have their own working folders
         instrumentation=args.instrumentation,
         seed=args.seed if args.seed is not None else random.SystemRandom().randrange(2**31),
         database_url=args.database_url,
+        noise_seed=args.inject_noise,
     )
 
 

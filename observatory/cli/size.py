@@ -26,13 +26,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Print one line per framework."""
+    from observatory.deployment_sizing import size
     from observatory.report import read_run
-    from observatory.sizing import size
 
     run = read_run(args.run_dir)
     answers = size(run, args.rate, args.workload)
     if not answers:
-        measured = sorted({c.workload for c in run.capacity if c.median})
+        measured = sorted({c.workload for c in run.capacity if c.estimate})
         raise ObservatoryError(
             f"no capacity for workload {args.workload!r} in {args.run_dir}; measured: {', '.join(measured) or 'none'}"
         )

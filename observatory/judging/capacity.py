@@ -1,66 +1,47 @@
-"""Capacity: per repeat, the highest constant rate that met the SLO and the lowest rate above it that missed;
-over repeats, the median with its spread, whether it is only a lower bound, and the search's resolution.
+"""Capacity: for each configuration, the fitted rate at which the service meets the SLO, with its 90 % interval, its
+spread over rounds, and a host-normalised figure (observatory.judging.estimate fits; this module picks the trials).
 
-Rules, in words (README "How a trial and a capacity are judged"):
-- A rate passes in a repeat when a valid trial at it met the SLO and none missed (`trial.rate_verdict`).
-- A repeat's capacity is its best pass; its resolution is the gap to the lowest miss above it.
-- A repeat with no miss above its best pass is censored: the service's capacity is at least the best pass.
-  The reason is the load generator when a guard blamed it on a trial above, else the host when it stalled them,
-  else other invalid trials above, else the search ran out of steps (every rate tried passed).
-- A repeat whose best pass is at or above the generator's calibrated clean ceiling, or whose lowest miss lies above
-  it, is censored too, by the load generator (generator.generator_bound).
-- A capacity is a lower bound ("≥") when any finished repeat is censored.
-- A repeat whose search did not finish (the run was stopped) is left out; the capacity says how many were.
-- A finished repeat with no passing rate counts as 0: the service missed the SLO at every rate tried. A repeat in
-  which no trial was valid decided nothing: it is left out too, and counted as undecided. So is a repeat with no
-  pass whose rates below its lowest miss the host left undecided: its capacity is below that miss, but not known
-  to be 0.
+Rules, in words (docs/judging.md):
+- Every valid constant-rate trial of the configuration, from every round, is a point of the fit; a trial whose
+  window held a host stall of half the SLO's p99 or more is left out (judging.host.stalled) and counted.
+- The raw capacity is fitted on the offered rates; each round is also fitted alone, and the CV of those is the
+  spread over rounds.
+- The host-normalised capacity is fitted on each rate divided by the share of a usual core the service's cores had
+  in the trial's window (judging.host.service_share): the capacity on cores left to the service, at the run's usual
+  speed.
+- With no valid trial missing the SLO the capacity is only "≥" its estimate: because of the load generator when the
+  highest rate reached k6's clean ceiling or a rate above it was invalid for a generator guard, else because every
+  rate tried passed. An interval reaching the ceiling is
+  open above for the same reason. With no valid trial meeting it, the capacity is below the lowest rate tried.
 """
 
 from __future__ import annotations
 
-import math
 import statistics
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from observatory.judging.generator import GENERATOR, generator_bound
-from observatory.judging.host import HOST
-from observatory.judging.trial import INVALID, MISS, PASS, generator_decided, host_decided, rate_verdict
+from observatory.judging import estimate as estimator
+from observatory.judging.estimate import Estimate, Point, estimate, point_estimate, ratio
+from observatory.judging.generator import GENERATOR
+from observatory.judging.host import service_share, stalled
+from observatory.judging.slo import Slo
 from observatory.results import Capacity, Trial
 
 Key = tuple[str, str, str, int]
-# The search bisects until the gap between its best pass and the lowest failure above is at most this share of the
-# best pass (run/search.py); the capacity's resolution is that gap, published with it.
-TARGET_RESOLUTION = 0.05
-OUT_OF_STEPS = "out of steps: every rate tried passed"
-GENERATOR_REASON = GENERATOR
-HOST_REASON = HOST
-INVALID_ABOVE = "invalid trials above"
+ALL_PASSED = "every rate tried met the SLO"
+ALL_MISSED = "every rate tried missed the SLO"
+AT_CAPACITY = 0.15  # trials within this share of the estimate give the p99 and CPU cost "at capacity"
 
 
 @dataclass(frozen=True)
-class RepeatOutcome:
-    """What one repeat's trials say: the best pass, the lowest miss above it, and why there is none."""
+class Fitted:
+    """One configuration's trials, sorted for the fit: the points, and how many stalled trials were left out."""
 
-    repeat: int
-    best_pass: float | None
-    lowest_miss: float | None
-    censored_by: str | None  # None, GENERATOR_REASON, HOST_REASON, INVALID_ABOVE or OUT_OF_STEPS
-    host_left_below: bool = False  # no rate passed, and the host left a rate below the lowest miss undecided
-
-    @property
-    def undecided(self) -> bool:
-        """No rate passed, and either none missed validly (every trial was invalid) or the host left the rates below
-        the miss undecided: the repeat does not say what the capacity is."""
-        return self.best_pass is None and (self.lowest_miss is None or self.host_left_below)
-
-    @property
-    def gap(self) -> float | None:
-        """The search's resolution in this repeat: the true capacity lies in [best pass, lowest miss)."""
-        if self.best_pass is None or self.lowest_miss is None:
-            return None
-        return self.lowest_miss - self.best_pass
+    raw: list[Point]
+    normalised: list[Point]
+    rounds: dict[int, list[Point]]
+    left_out: int
 
 
 def key_of(item: Trial | Capacity) -> Key:
@@ -68,139 +49,117 @@ def key_of(item: Trial | Capacity) -> Key:
     return (item.framework, item.profile, item.workload, item.workers)
 
 
-def repeat_outcome(repeat: int, trials: Iterable[Trial]) -> RepeatOutcome:
-    """One repeat's outcome from its constant-rate trials."""
-    by_rate: dict[float, list[Trial]] = {}
+def severity(trial: Trial, slo: Slo) -> float:
+    """How far the trial was from the SLO: 1 at the bound, above it a miss (see judging.estimate)."""
+    p99 = trial.client_latency.p99
+    band = estimator.BAND
+    worst = band if p99 is None else p99 * 1000 / slo.p99_ms
+    if slo.error_rate > 0:
+        worst = max(worst, trial.error_rate / slo.error_rate)
+    elif trial.error_rate > 0:
+        worst = max(worst, band)
+    if trial.dropped_iterations and worst > 1:  # the service fell behind: far past its capacity
+        worst = max(worst, band)
+    return max(worst, 1e-3)
+
+
+def fitted(trials: Iterable[Trial], slo: Slo) -> Fitted:
+    """The points of the fit from a configuration's trials (valid constant-rate trials, stalled ones left out)."""
+    raw: list[Point] = []
+    normalised: list[Point] = []
+    rounds: dict[int, list[Point]] = {}
+    left_out = 0
     for trial in trials:
-        if trial.scenario == "constant" and trial.offered_rate is not None:
-            by_rate.setdefault(trial.offered_rate, []).append(trial)
-    verdicts = {rate: rate_verdict(group) for rate, group in by_rate.items()}
-    best = max((rate for rate, verdict in verdicts.items() if verdict == PASS), default=None)
-    above = sorted(rate for rate in verdicts if best is None or rate > best)
-    lowest_miss = next((rate for rate in above if verdicts[rate] == MISS), None)
-    ceiling = max(
-        (t.generator_ceiling_rps for g in by_rate.values() for t in g if t.generator_ceiling_rps), default=None
-    )
-    host_left_below = (
-        best is None
-        and lowest_miss is not None
-        and any(verdicts[r] == INVALID and any(map(host_decided, by_rate[r])) for r in by_rate if r < lowest_miss)
-    )
-    censored_by = None
-    if generator_bound(best, lowest_miss, ceiling):
-        censored_by = GENERATOR_REASON
-    elif best is not None and lowest_miss is None:
-        undecided = [t for rate in above if verdicts[rate] == INVALID for t in by_rate[rate]]
-        if any(generator_decided(t) for t in undecided):
-            censored_by = GENERATOR_REASON
-        elif any(host_decided(t) for t in undecided):
-            censored_by = HOST_REASON
-        elif undecided:
-            censored_by = INVALID_ABOVE
-        else:
-            censored_by = OUT_OF_STEPS
-    return RepeatOutcome(repeat, best, lowest_miss, censored_by, host_left_below)
+        if trial.scenario != "constant" or trial.offered_rate is None or not trial.valid:
+            continue
+        if stalled(trial, slo):
+            left_out += 1
+            continue
+        point = Point(trial.offered_rate, severity(trial, slo))
+        raw.append(point)
+        rounds.setdefault(trial.repeat, []).append(point)
+        normalised.append(Point(trial.offered_rate / (service_share(trial) or 1.0), point.severity))
+    return Fitted(raw, normalised, rounds, left_out)
 
 
-def repeat_outcomes(trials: Iterable[Trial]) -> dict[Key, dict[int, RepeatOutcome]]:
-    """Every configuration's outcome per repeat (repeats in which it ran at least one trial)."""
-    grouped: dict[Key, dict[int, list[Trial]]] = {}
-    for trial in trials:
-        grouped.setdefault(key_of(trial), {}).setdefault(trial.repeat, []).append(trial)
-    return {
-        key: {repeat: repeat_outcome(repeat, group) for repeat, group in sorted(repeats.items())}
-        for key, repeats in grouped.items()
-    }
+def _censoring(
+    found: Estimate, points: list[Point], ceiling: float | None, trials: list[Trial]
+) -> tuple[bool, str | None]:
+    """Whether the capacity is a lower bound (≥), and why: the generator when the highest rate reached its clean
+    ceiling or a rate above it was invalid for a generator guard; else every rate passed."""
+    if found.censored == "above":
+        top = max(p.rate for p in points)
+        k6_above = any(
+            not t.valid and (t.offered_rate or 0) > top and any(r.startswith(GENERATOR) for r in t.invalid_reasons)
+            for t in trials
+        )
+        return True, GENERATOR if k6_above or (ceiling is not None and top >= ceiling * 0.99) else ALL_PASSED
+    if found.censored == "below":
+        return False, ALL_MISSED
+    return False, None
 
 
-def _median_or_none(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
-
-
-def summarise(
-    framework: str,
-    profile: str,
-    workload: str,
-    workers: int,
-    per_repeat: list[float | None],
-    *,
-    outcomes: list[RepeatOutcome] | None = None,
-    unfinished: int = 0,
-    trials: Collection[Trial] = (),
-) -> Capacity:
-    """Median and spread over the finished repeats (a repeat with no passing rate counts as 0)."""
-    values = [v if v is not None else 0.0 for v in per_repeat]
-    outcomes = outcomes or []
-    censored = [o.censored_by for o in outcomes if o.censored_by]
-    gaps = [g for o in outcomes if (g := o.gap) is not None]
-    cap = Capacity(
-        framework, profile, workload, workers, per_repeat, None, None, None, None, unfinished_repeats=unfinished
-    )
-    if not values:
+def summarise(key: Key, trials: list[Trial], slo: Slo) -> Capacity:
+    """One configuration's capacity from its trials (every round)."""
+    fit = fitted(trials, slo)
+    cap = Capacity(*key, per_repeat=[], estimate=None, low=None, high=None, cv=None)
+    cap.trials_fitted, cap.trials_left_out = len(fit.raw), fit.left_out
+    if not fit.raw:
         return cap
-    mean = statistics.fmean(values)
-    cap.median = statistics.median(values)
-    cap.low, cap.high = min(values), max(values)
-    cap.cv = statistics.stdev(values) / mean if len(values) > 1 and mean > 0 else None
-    cap.lower_bound = bool(censored) and bool(cap.median)
-    if cap.lower_bound:
-        order = (GENERATOR_REASON, HOST_REASON, INVALID_ABOVE, OUT_OF_STEPS)
-        cap.lower_bound_reason = next(reason for reason in order if reason in censored)
-    cap.resolution = max(gaps) if gaps else None
-    _at_capacity(cap, outcomes, trials)
+    found = estimate(fit.raw)
+    ceiling = max((t.generator_ceiling_rps for t in trials if t.generator_ceiling_rps), default=None)
+    cap.estimate, cap.low, cap.high = found.value, found.low, found.high
+    cap.lower_bound, cap.lower_bound_reason = _censoring(found, fit.raw, ceiling, trials)
+    if ceiling is not None and cap.high is not None and cap.high >= ceiling * 0.99:
+        cap.high, cap.lower_bound_reason = None, cap.lower_bound_reason or GENERATOR  # open above: k6's limit
+    per_round = [point_estimate(points) for _, points in sorted(fit.rounds.items())]
+    cap.per_repeat = [round(value, 1) for value in per_round]
+    if len(per_round) > 1 and statistics.fmean(per_round) > 0:
+        cap.cv = statistics.stdev(per_round) / statistics.fmean(per_round)
+    normal = estimate(fit.normalised)
+    cap.normalised, cap.normalised_low, cap.normalised_high = normal.value, normal.low, normal.high
+    _at_capacity(cap, trials)
     return cap
 
 
-def _at_capacity(cap: Capacity, outcomes: list[RepeatOutcome], trials: Collection[Trial]) -> None:
-    """p99 and CPU per 1,000 requests at each repeat's capacity (median over repeats), and peak memory."""
-    p99s, cpus = [], []
-    for outcome in outcomes:
-        at = [
-            t for t in trials
-            if t.repeat == outcome.repeat and t.scenario == "constant" and t.offered_rate == outcome.best_pass
-            and t.valid and t.slo_met
-        ]  # fmt: skip
-        if p99 := [t.client_latency.p99 for t in at if t.client_latency.p99 is not None]:
-            p99s.append(max(p99))  # a confirmed rate: the worse of its passing trials
-        if cpu := [t.cpu_seconds_per_1k for t in at if t.cpu_seconds_per_1k is not None]:
-            cpus.append(max(cpu))
-    cap.p99_at_capacity = _median_or_none(p99s)
-    cap.cpu_seconds_per_1k = _median_or_none(cpus)
-    rss = [t.peak_rss_bytes for t in trials if t.valid and t.peak_rss_bytes is not None]
-    cap.peak_rss_bytes = max(rss) if rss else None
-    pss = [t.peak_pss_bytes for t in trials if t.valid and t.peak_pss_bytes is not None]
-    cap.peak_pss_bytes = max(pss) if pss else None
+def _median_of(trials: Iterable[Trial], value: Callable[[Trial], float | None]) -> float | None:
+    values = [v for t in trials if (v := value(t)) is not None]
+    return statistics.median(values) if values else None
 
 
-def from_trials(trials: Iterable[Trial], finished: Collection[tuple[Key, int]] | None = None) -> list[Capacity]:
-    """Each configuration's capacity over its repeats.
-
-    `finished` holds the (configuration, repeat) pairs whose search completed; None means every repeat that ran
-    a trial finished (summaries imported from k6, where each scheduled ladder ran to its end).
-    """
-    trials = list(trials)
-    capacities = []
-    for key, outcomes in repeat_outcomes(trials).items():
-        done = [o for r, o in outcomes.items() if finished is None or (key, r) in finished]
-        decided = [o for o in done if not o.undecided]
-        mine = [t for t in trials if key_of(t) == key]
-        cap = summarise(
-            *key, [o.best_pass for o in decided], outcomes=decided, unfinished=len(outcomes) - len(done), trials=mine
-        )
-        cap.undecided_repeats = len(done) - len(decided)
-        capacities.append(cap)
-    return capacities
+def _at_capacity(cap: Capacity, trials: list[Trial]) -> None:
+    """p99 and CPU per 1,000 requests near the capacity (medians over the valid trials within AT_CAPACITY below
+    it), and the peak memory over every valid trial."""
+    constant = [t for t in trials if t.valid and t.scenario == "constant" and t.offered_rate]
+    if cap.estimate:
+        near = [t for t in constant if (1 - AT_CAPACITY) * cap.estimate <= (t.offered_rate or 0) <= cap.estimate]
+        cap.p99_at_capacity = _median_of([t for t in near if t.slo_met], lambda t: t.client_latency.p99)
+        cap.cpu_seconds_per_1k = _median_of(near or constant, lambda t: t.cpu_seconds_per_1k)
+    valid = [t for t in trials if t.valid]
+    cap.peak_rss_bytes = max((t.peak_rss_bytes for t in valid if t.peak_rss_bytes is not None), default=None)
+    cap.peak_pss_bytes = max((t.peak_pss_bytes for t in valid if t.peak_pss_bytes is not None), default=None)
 
 
-def is_lower_bound(cap: Capacity) -> bool:
-    """True when the capacity is only a lower bound: some finished repeat found no rate above it that missed."""
-    return cap.lower_bound
+def from_trials(trials: Iterable[Trial], slo: Slo | None = None) -> list[Capacity]:
+    """Each configuration's capacity, in the order its first trial ran."""
+    slo = slo or Slo()
+    grouped: dict[Key, list[Trial]] = {}
+    for trial in trials:
+        grouped.setdefault(key_of(trial), []).append(trial)
+    return [summarise(key, group, slo) for key, group in grouped.items()]
+
+
+def capacity_ratio(a: Iterable[Trial], b: Iterable[Trial], slo: Slo | None = None) -> Estimate:
+    """Configuration a's raw capacity over b's, measured in one run, with its 90 % interval (estimate.ratio)."""
+    slo = slo or Slo()
+    return ratio(fitted(a, slo).raw, fitted(b, slo).raw)
 
 
 def bounds(cap: Capacity) -> tuple[float, float]:
-    """Where the service's capacity plausibly lies, over repeats: from the lowest repeat's best pass to the highest
-    repeat's best pass plus the search's resolution; unbounded above when it is only a lower bound."""
-    low = cap.low or 0.0
-    if cap.lower_bound:
-        return low, math.inf
-    return low, (cap.high or 0.0) + (cap.resolution or 0.0)
+    """The capacity's 90 % interval; open above (infinity) when it is a lower bound or its interval reached k6."""
+    if cap.estimate is None:  # every rate missed: below the lowest tried
+        return 0.0, cap.high or 0.0
+    low = cap.low if cap.low is not None else cap.estimate
+    if cap.lower_bound or cap.high is None:
+        return low, float("inf")
+    return low, cap.high

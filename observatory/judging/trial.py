@@ -2,8 +2,11 @@
 
 A guard decides that a trial says nothing about the service (the load generator, the host or the measurement
 failed); reasons that start with GENERATOR ("load generator") mean the service's capacity is at least the rate it
-sustained. The host and generator rules live in host.py and generator.py; GUARDS lists every guard. A valid trial then meets the SLO or misses it: slow responses, errors above the bound, or a service so
-far behind that k6 dropped iterations are all misses, never invalid trials.
+sustained. Every guard reads what an instrument says about itself: k6 (dropped iterations while the SLO was met,
+its CPU saturated or starved, a rate above its clean ceiling: generator.py), the two request counts, the response
+checks, a trial with no request. The host is no guard: its stalls and speed are covariates of the fit (host.py).
+A valid trial then meets the SLO or misses it: slow responses, errors above the bound, or a service so far behind
+that k6 dropped iterations are all misses, never invalid trials. GUARDS lists every guard.
 """
 
 from __future__ import annotations
@@ -12,18 +15,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from observatory.judging.generator import GENERATOR, above_ceiling, starved
-from observatory.judging.host import HOST, HOST_SPEED, host_stalled
 from observatory.judging.slo import Slo, errors_met, p99_met, slo_misses
 from observatory.results import Trial
 
 # k6 using this share of its cores or more cannot send on time: its latencies include its own queueing.
 SATURATED_K6_UTILISATION = 0.9
-
-PASS, MISS, INVALID = "pass", "miss", "invalid"
-# An invalid trial is run this many times more before the search counts its rate as a failure; a trial the host
-# stalled, this many (a stall is brief and independent of the service: another try usually runs clean).
-INVALID_RETRIES = 1
-STALL_RETRIES = 2
 
 
 def _generator_dropped(trial: Trial, slo: Slo) -> str | None:
@@ -82,7 +78,6 @@ class Guard:
 
 
 GUARDS: tuple[Guard, ...] = (
-    Guard("host stall or speed", host_stalled),
     Guard("generator dropped iterations", _generator_dropped),
     Guard("generator CPU", _generator_cpu),
     Guard("generator starved", starved),
@@ -101,46 +96,3 @@ def judge(trial: Trial, slo: Slo, guards: Iterable[Guard] = GUARDS) -> Trial:
     trial.slo_misses = slo_misses(trial, slo)
     trial.slo_met = trial.valid and not trial.slo_misses
     return trial
-
-
-def generator_decided(trial: Trial) -> bool:
-    """True when a guard blamed the load generator."""
-    return any(reason.startswith(GENERATOR) for reason in trial.invalid_reasons)
-
-
-def rate_verdict(trials: Iterable[Trial]) -> str:
-    """One rate's verdict from its trials in one repeat (first tries, retries, confirmations).
-
-    Any valid miss makes it a miss; otherwise any valid pass makes it a pass; with no valid trial it is invalid.
-    """
-    valid = [t for t in trials if t.valid]
-    if any(not t.slo_met for t in valid):
-        return MISS
-    return PASS if valid else INVALID
-
-
-def host_decided(trial: Trial) -> bool:
-    """True when the host guard fired (a stall, or a core off its usual speed)."""
-    return any(reason.startswith((HOST, HOST_SPEED)) for reason in trial.invalid_reasons)
-
-
-def needs_retry(attempts: list[Trial]) -> bool:
-    """True when the last attempt at a rate was invalid and its retry budget is not spent: STALL_RETRIES more
-    attempts after a host stall, INVALID_RETRIES after any other guard."""
-    if not attempts or attempts[-1].valid:
-        return False
-    budget = STALL_RETRIES if host_decided(attempts[-1]) else INVALID_RETRIES
-    return len(attempts) <= budget
-
-
-def search_verdict(at_rate: list[Trial], fresh: list[Trial]) -> bool | None:
-    """What the capacity search learns from its latest try at a rate (`fresh`: that try's attempts, the last of
-    `at_rate`, which holds every trial at the rate in the repeat).
-
-    None when the host left the try undecided: none of its attempts was valid and the last was the host's (so a
-    confirmation the host left undecided does not confirm through the earlier pass). Otherwise True when the rate
-    passes over all its trials (`rate_verdict`): a rate with only invalid trials for another reason is a failure.
-    """
-    if fresh and not any(t.valid for t in fresh) and host_decided(fresh[-1]):
-        return None
-    return rate_verdict(at_rate) == PASS

@@ -30,7 +30,7 @@ def rejudge(run: Run) -> None:
     slo = Slo(**{k: float(v) for k, v in run.slo.items() if k in ("p99_ms", "error_rate")})
     for trial in run.trials:
         judge(trial, slo)
-    run.capacity = from_trials(run.trials, run.finished_searches() if run.searches else None)
+    run.capacity = from_trials(run.trials, slo)
 
 
 def write_report(run_dir: Path) -> tuple[Path, Path]:

@@ -1,9 +1,11 @@
 """The article's claims as data, each judged against a run with the capacities' uncertainty.
 
-A capacity is an interval, not a point (observatory.judging.capacity.bounds): from the lowest repeat to the highest
-plus the search's resolution, open above when it is only a lower bound. A verdict is given only when the whole
-interval says the same; otherwise it is "cannot tell", with the reason (a load generator that ran out first, a
-spread or resolution that straddles the claim).
+A capacity is an interval, not a point (observatory.judging.capacity.bounds): its 90 % interval, open above when it
+is only a lower bound. A comparison between frameworks is a ratio measured within the run (FastAPI ÷ the best sync
+stack on the same workload, judging.capacity.capacity_ratio), with its own bootstrap interval: both sides ran on
+the same host in interleaved rounds, so the ratio cancels most of the host's speed. A verdict is given only when
+the whole interval says the same; otherwise it is "cannot tell", with the reason (a load generator that ran out
+first, an interval that straddles the claim).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from observatory.judging import bounds
+from observatory.judging import Slo, bounds, capacity_ratio
+from observatory.judging.capacity import key_of
 from observatory.judging.generator import GENERATOR
 from observatory.results import Capacity, Run
 
@@ -22,7 +25,7 @@ HOLDS, FAILS, DEPENDS, CANNOT_TELL, UNMEASURED = "holds", "does not hold", "depe
 # "A significant advantage": at least half as much again, over the whole interval of the ratio.
 SIGNIFICANT = 1.5
 # "The difference narrows": the cpu ratio is closer to 1 than the io ratio by at least this much (in ratio units),
-# over the whole intervals; a smaller difference is within what repeats and resolution can tell apart.
+# over the whole intervals; a smaller difference is within what the intervals can tell apart.
 NARROWS_BY = 0.1
 ASYNC_QUOTE = "FastAPI's async-native architecture gives it a significant performance advantage for I/O-bound workloads"
 CPU_QUOTE = "For CPU-bound tasks, the difference narrows since Python's GIL"
@@ -54,9 +57,9 @@ class Claim:
 def _best(run: Run, framework: str, profiles: tuple[str, ...], workloads: tuple[str, ...]) -> Capacity | None:
     rows = [
         c for c in run.capacity
-        if c.framework == framework and c.profile in profiles and c.workload in workloads and c.median
+        if c.framework == framework and c.profile in profiles and c.workload in workloads and c.estimate
     ]  # fmt: skip
-    return max(rows, key=lambda c: c.median or 0.0, default=None)
+    return max(rows, key=lambda c: c.estimate or 0.0, default=None)
 
 
 def _machine(run: Run) -> str:
@@ -94,8 +97,8 @@ def _interval_text(interval: Interval) -> str:
 
 def _stopped_at(cap: Capacity) -> str:
     if cap.lower_bound_reason == GENERATOR:
-        return f"the load generator ran out at {cap.median:,.0f} req/s"
-    return f"the search stopped at {cap.median:,.0f} req/s with every rate passing (a larger --size searches further)"
+        return f"the load generator ran out at {cap.estimate:,.0f} req/s"
+    return f"every rate tried up to {cap.estimate:,.0f} req/s met the SLO"
 
 
 def judge_range(cap: Capacity, low: float, high: float | None) -> tuple[str, str]:
@@ -111,22 +114,22 @@ def judge_range(cap: Capacity, low: float, high: float | None) -> tuple[str, str
         return DEPENDS, "below the claim on this machine"
     if lo > top:
         return DEPENDS, "above the claim on this machine"
-    if cap.lower_bound and cap.median is not None and (cap.median < low or high is not None):
+    if cap.lower_bound and cap.estimate is not None and (cap.estimate < low or high is not None):
         return CANNOT_TELL, f"cannot tell on this machine: {_stopped_at(cap)}"
-    return CANNOT_TELL, f"cannot tell: the measured range {_interval_text((lo, hi))} straddles the claim's edge"
+    return CANNOT_TELL, f"cannot tell: the 90% interval {_interval_text((lo, hi))} straddles the claim's edge"
 
 
 def _range_claim(quote: str, framework: str, profiles: tuple[str, ...], low: float, high: float | None) -> Claim:
     def judge(run: Run) -> Verdict:
         best = _best(run, framework, profiles, ("json", "plaintext"))
-        if best is None or best.median is None:
+        if best is None or best.estimate is None:
             return Verdict(quote, UNMEASURED, "no json or plaintext capacity for this stack in the run", _machine(run))
         verdict, words = judge_range(best, low, high)
         measured = (
-            f"{'≥ ' if best.lower_bound else ''}{best.median:,.0f} req/s, range {_interval_text(bounds(best))} "
+            f"{'≥ ' if best.lower_bound else ''}{best.estimate:,.0f} req/s, 90% interval {_interval_text(bounds(best))} "
             f"({best.profile}, {best.workload}, {best.workers} worker(s)): {words}"
         )
-        per_worker = best.median / best.workers
+        per_worker = best.estimate / best.workers
         conditions = (
             f"{_machine(run)}. The article names no hardware, worker count or latency bound: an absolute "
             f"figure depends on all three ({per_worker:,.0f} req/s per worker here)."
@@ -141,13 +144,22 @@ def _ratio(run: Run, workload: str) -> tuple[Interval, str] | None:
     """FastAPI's capacity over the best sync stack's, as an interval, and its words."""
     fast = _best(run, "fastapi", ("uvicorn", "gunicorn-uvicorn"), (workload,))
     sync = [c for f in ("flask", "django") if (c := _best(run, f, ("gunicorn-sync", "gunicorn-gthread"), (workload,)))]
-    if fast is None or not sync or not fast.median:
+    if fast is None or not sync or not fast.estimate:
         return None
-    best_sync = max(sync, key=lambda c: c.median or 0.0)
-    if not best_sync.median:
+    best_sync = max(sync, key=lambda c: c.estimate or 0.0)
+    if not best_sync.estimate:
         return None
-    (f_lo, f_hi), (s_lo, s_hi) = bounds(fast), bounds(best_sync)
-    interval = (f_lo / s_hi if s_hi else 0.0, f_hi / s_lo if s_lo else math.inf)
+    slo = Slo(**{k: float(v) for k, v in run.slo.items() if k in ("p99_ms", "error_rate")})
+    within = capacity_ratio(
+        [t for t in run.trials if key_of(t) == key_of(fast)],
+        [t for t in run.trials if key_of(t) == key_of(best_sync)],
+        slo,
+    )
+    if within.low is not None and within.high is not None:
+        interval = (within.low, within.high)
+    else:  # a censored side: the ratio of the intervals' ends, open where a side is
+        (f_lo, f_hi), (s_lo, s_hi) = bounds(fast), bounds(best_sync)
+        interval = (f_lo / s_hi if s_hi else 0.0, f_hi / s_lo if s_lo else math.inf)
     text = (
         f"FastAPI/{fast.profile} {_interval_text(bounds(fast))} vs {best_sync.framework}/{best_sync.profile} "
         f"{_interval_text(bounds(best_sync))} req/s"
@@ -181,7 +193,7 @@ def _async_io(run: Run) -> Verdict:
     conditions = (
         f"I/O wait of 10 ms per request; a sync worker serves one request at a time and a gthread worker "
         f'THREADS at a time, so the advantage shrinks as workers or threads grow. "Significant": at least '
-        f"{SIGNIFICANT:g}x over the whole range of repeats and resolution. {_machine(run)}."
+        f"{SIGNIFICANT:g}x over the whole 90% interval of the within-run ratio. {_machine(run)}."
     )
     return Verdict(quote, judge_advantage(interval), f"{_ratio_text(interval)}: {text}", conditions)
 

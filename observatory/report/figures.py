@@ -49,7 +49,7 @@ def _svg(figure: plt.Figure, title: str) -> str:
 
 
 def _value(c: Capacity) -> str:
-    return "–" if c.median is None else f"{'≥ ' if c.lower_bound else ''}{c.median:,.0f}"
+    return "–" if c.estimate is None else f"{'≥ ' if c.lower_bound else ''}{c.estimate:,.0f}"
 
 
 def headline_capacities(capacities: list[Capacity]) -> list[Capacity]:
@@ -63,31 +63,31 @@ def headline_capacities(capacities: list[Capacity]) -> list[Capacity]:
 
 
 def capacity(capacities: list[Capacity], slo: dict[str, float], unit: str = "workers") -> str:
-    """The headline: each framework's capacity per workload, bars with min–max whiskers and `≥` for lower bounds."""
+    """The headline: each framework's capacity per workload, bars with their 90 % interval as whiskers and `≥` for lower bounds."""
     return _svg(capacity_figure(capacities, slo, unit), "Capacity per framework and workload")
 
 
 def capacity_figure(capacities: list[Capacity], slo: dict[str, float], unit: str = "workers") -> plt.Figure:
     """The headline figure itself (the README's picture is this figure as a PNG: tools/readme_figure.py)."""
-    shown = headline_capacities([c for c in capacities if c.median is not None])
+    shown = headline_capacities([c for c in capacities if c.estimate is not None])
     workloads = sorted({c.workload for c in shown})
-    rows = {w: sorted((c for c in shown if c.workload == w), key=lambda c: c.median or 0) for w in workloads}
+    rows = {w: sorted((c for c in shown if c.workload == w), key=lambda c: c.estimate or 0) for w in workloads}
     heights = [max(1, len(rows[w])) * 0.28 + 0.5 for w in workloads]
     figure, axes = plt.subplots(len(workloads), 1, figsize=(WIDTH, sum(heights) + 0.6), squeeze=False,
                                 gridspec_kw={"height_ratios": heights})  # fmt: skip
     for axis, workload in zip(axes[:, 0], workloads, strict=True):
         series = rows[workload]
-        top = max((c.high or c.median or 0 for c in series), default=1) or 1  # each workload on its own scale
+        top = max((c.high or c.estimate or 0 for c in series), default=1) or 1  # each workload on its own scale
         y = np.arange(len(series))
-        medians = [c.median or 0 for c in series]
-        lows = [(c.median or 0) - (c.low if c.low is not None else c.median or 0) for c in series]
-        highs = [(c.high if c.high is not None else c.median or 0) - (c.median or 0) for c in series]
+        medians = [c.estimate or 0 for c in series]
+        lows = [(c.estimate or 0) - (c.low if c.low is not None else c.estimate or 0) for c in series]
+        highs = [(c.high if c.high is not None else c.estimate or 0) - (c.estimate or 0) for c in series]
         axis.barh(y, medians, xerr=[lows, highs], capsize=3, height=0.6, color=[_colour(c.framework) for c in series],
                   error_kw={"elinewidth": 1, "ecolor": "#222222"})  # fmt: skip
         axis.set_yticks(y, [f"{c.framework} ({c.profile}, {c.workers} {unit[:-1] if c.workers == 1 else unit})"
                             for c in series])  # fmt: skip
         for position, c in zip(y, series, strict=True):
-            end = (c.high if c.high is not None else c.median) or 0
+            end = (c.high if c.high is not None else c.estimate) or 0
             axis.text(end + top * 0.01, position, _value(c), va="center", fontsize=8)
         axis.set_xlim(0, top * 1.22)
         axis.xaxis.set_major_locator(MaxNLocator(6, integer=True))
@@ -96,8 +96,8 @@ def capacity_figure(capacities: list[Capacity], slo: dict[str, float], unit: str
         axis.grid(axis="y", visible=False)
     axes[-1, 0].set_xlabel("requests per second meeting the SLO (each workload on its own scale)")
     figure.suptitle(
-        f"Capacity: highest arrival rate with p99 ≤ {slo.get('p99_ms', '?'):g} ms (bar: median over repeats; "
-        "whiskers: min–max; ≥: at least this)"
+        f"Capacity: highest arrival rate with p99 ≤ {slo.get('p99_ms', '?'):g} ms (bar: the fitted estimate; "
+        "whiskers: its 90 % interval; ≥: at least this)"
         if isinstance(slo.get("p99_ms"), (int, float))
         else "Capacity: highest arrival rate meeting the SLO",
         fontsize=9,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from observatory.deployment_sizing import rates_to_show, size
 from observatory.report import figures, instruments
 from observatory.report.claims import ARTICLE, judge_claims
 from observatory.report.scaling import Fit, scaling_fits, scaling_unit, why_not_measured
-from observatory.report.tables import capacity_rows, environment_line, invalid_trials
+from observatory.report.tables import capacity_rows, environment_line, invalid_trials, normalised_text
 from observatory.results import Run
-from observatory.sizing import rates_to_show, size
 
 STYLE = """
 body{font:14px/1.5 system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#1b1b1b}
@@ -35,15 +35,14 @@ def _figure(svg: str, caption: str) -> str:
 def _capacity_section(run: Run) -> str:
     rows = [
         [escape(r.capacity.workload), escape(r.capacity.framework), escape(r.capacity.profile), str(r.capacity.workers),
-         "–" if r.capacity.median is None else f"{'≥ ' if r.lower_bound else ''}{r.capacity.median:,.0f}",
-         escape(r.spread()),
-         r.note()]
+         escape(r.value()), escape(r.interval()), escape(r.spread()), escape(normalised_text(r.capacity)),
+         escape(r.note())]
         for r in capacity_rows(run)
     ]  # fmt: skip
     if not rows:
         return "<h2>Capacity</h2><p>Not measured: the run recorded no capacity.</p>"
-    if not any(c.median is not None for c in run.capacity):
-        plot = "<p>No capacity was decided: every repeat's trials were invalid (reasons under Errors and validity).</p>"
+    if not any(c.estimate is not None for c in run.capacity):
+        plot = "<p>No capacity was decided: every trial missed or was invalid (reasons under Errors and validity).</p>"
     else:
         plot = _figure(
             figures.capacity(run.capacity, run.slo, scaling_unit(run)),
@@ -51,7 +50,7 @@ def _capacity_section(run: Run) -> str:
         )
     table = _table(
         "Capacity per workload, best first",
-        ["workload", "framework", "profile", "workers", "req/s", "spread", "note"],
+        ["workload", "framework", "profile", "workers", "req/s", "90% interval", "rounds", "normalised req/s", "note"],
         rows,
     )
     return f"<h2>Capacity</h2>{plot}{table}"
@@ -116,7 +115,7 @@ def _scaling_section(run: Run) -> str:
 
 def _sizing_table(run: Run, fits: list[Fit]) -> str:
     tables = []
-    for workload in sorted({c.workload for c in run.capacity if c.median}):
+    for workload in sorted({c.workload for c in run.capacity if c.estimate}):
         rates = rates_to_show(run, workload)
         answers = {rate: size(run, rate, workload, fits) for rate in rates}
         services = [(a.framework, a.profile) for a in answers[rates[0]]] if rates else []

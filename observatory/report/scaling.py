@@ -89,8 +89,8 @@ class Fit:
 
     @property
     def repeated(self) -> bool:
-        """Whether some count was measured more than once (so the bounds mean something)."""
-        return any(high > low for low, high in zip(self.lows, self.highs, strict=True))
+        """Whether some count was measured in more than one round (so the bootstrap's bounds mean something)."""
+        return bool(self.samples)
 
     def predict(self, n: float | np.ndarray) -> float | np.ndarray:
         """The fitted capacity at `n`."""
@@ -178,9 +178,9 @@ def fit_capacities(framework: str, profile: str, workload: str, unit: str, caps:
     """A fit of capacities at two or more counts, with a seeded bootstrap over each count's repeats."""
     caps = sorted(caps, key=lambda c: c.workers)
     counts = [c.workers for c in caps]
-    medians = [float(c.median or 0.0) for c in caps]
+    medians = [float(c.estimate or 0.0) for c in caps]
     law = fit(counts, medians)
-    repeats = [[float(v or 0.0) for v in c.per_repeat] or [float(c.median or 0.0)] for c in caps]
+    repeats = [[float(v or 0.0) for v in c.per_repeat] or [float(c.estimate or 0.0)] for c in caps]
     samples: list[Law] = []
     if any(len(r) > 1 for r in repeats):
         rng = np.random.default_rng(seed)
@@ -188,8 +188,8 @@ def fit_capacities(framework: str, profile: str, workload: str, unit: str, caps:
         drawn = np.maximum(drawn, 1e-9)
         samples = fit_laws(counts, drawn, _turns_down(medians))
     return Fit(framework, profile, workload, unit, counts, medians,
-               [float(c.low if c.low is not None else c.median or 0.0) for c in caps],
-               [float(c.high if c.high is not None else c.median or 0.0) for c in caps],
+               [float(c.low if c.low is not None else c.estimate or 0.0) for c in caps],
+               [float(c.high if c.high is not None else c.estimate or 0.0) for c in caps],
                law, samples, [c.lower_bound for c in caps])  # fmt: skip
 
 
@@ -202,7 +202,7 @@ def scaling_fits(run: Run) -> list[Fit]:
     """One fit per framework, profile and workload measured at two or more counts (workers, or replicas)."""
     groups: dict[tuple[str, str, str], list[Capacity]] = {}
     for cap in run.capacity:
-        if cap.median:
+        if cap.estimate:
             groups.setdefault((cap.framework, cap.profile, cap.workload), []).append(cap)
     unit = scaling_unit(run)
     return [

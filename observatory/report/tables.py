@@ -1,18 +1,17 @@
-"""Rows shared by the HTML and Markdown reports: capacity with spread and ties, invalid trials."""
+"""Rows shared by the HTML and Markdown reports: capacity with its interval, spread and ties, invalid trials."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from observatory.judging.capacity import INVALID_ABOVE
+from observatory.judging.capacity import ALL_MISSED, ALL_PASSED
 from observatory.judging.generator import GENERATOR
-from observatory.judging.host import HOST
 from observatory.results import Capacity, Run
 
 
 @dataclass(frozen=True)
 class CapacityRow:
-    """A capacity and whether it is tied with the best of its workload (their ranges overlap)."""
+    """A capacity and whether it is tied with the best of its workload (their 90 % intervals overlap)."""
 
     capacity: Capacity
     tied_with_best: bool
@@ -27,56 +26,73 @@ class CapacityRow:
         return capacity_text(self.capacity)
 
     def note(self) -> str:
-        """Ties, lower bounds, resolution and left-out repeats, in words."""
+        """Ties, lower bounds and trials left out, in words."""
         c = self.capacity
         notes = []
         if self.tied_with_best:
-            notes.append("tie with the best (ranges overlap)")
-        if c.lower_bound:
-            notes.append(f"at least this: {lower_bound_words(c)}")
-        if c.resolution is not None and c.median:
-            notes.append(f"resolution {c.resolution:,.0f} req/s ({c.resolution / c.median:.0%})")
-        if c.unfinished_repeats:
-            notes.append(f"{c.unfinished_repeats} unfinished repeat(s) left out")
-        if c.undecided_repeats:
-            notes.append(f"{c.undecided_repeats} undecided repeat(s) left out (see the invalid trials)")
+            notes.append("tie with the best (90% intervals overlap)")
+        if c.lower_bound or c.lower_bound_reason:
+            notes.append(lower_bound_words(c))
+        if c.trials_left_out:
+            notes.append(f"{c.trials_left_out} trial(s) a host stall spoiled left out of the fit")
         return "; ".join(notes)
 
+    def interval(self) -> str:
+        """The 90 % interval."""
+        return interval_text(self.capacity)
+
     def spread(self) -> str:
-        """`min–max (CV x%)` or the number of repeats when there is one."""
+        """Each round's estimate, lowest to highest, and their CV."""
         c = self.capacity
         if len(c.per_repeat) < 2:
-            return "1 repeat"
+            return "1 round" if c.per_repeat else "–"
         cv = "" if c.cv is None else f", CV {c.cv:.1%}"
-        return f"{c.low:,.0f}–{c.high:,.0f}{cv}"
+        return f"{min(c.per_repeat):,.0f}–{max(c.per_repeat):,.0f}{cv}"
 
 
 def capacity_text(c: Capacity) -> str:
-    """A capacity as published: `≥ 1,200` when only a lower bound, `–` when not measured."""
-    if c.median is None:
+    """A capacity as published: `≥ 1,200` when only a lower bound, `< 300` when every rate missed, `–` untried."""
+    if c.estimate is None:
+        return f"< {c.high:,.0f}" if c.high else "–"
+    return f"{'≥ ' if c.lower_bound else ''}{c.estimate:,.0f}"
+
+
+def interval_text(c: Capacity) -> str:
+    """`1,150–1,240`, `≥ 1,150` when open above, `–` when not measured."""
+    if c.estimate is None or c.low is None:
         return "–"
-    return f"{'≥ ' if c.lower_bound else ''}{c.median:,.0f}"
+    return f"≥ {c.low:,.0f}" if c.high is None else f"{c.low:,.0f}–{c.high:,.0f}"
+
+
+def normalised_text(c: Capacity) -> str:
+    """The host-normalised capacity with its interval: `1,400 (1,310–1,480)`."""
+    if c.normalised is None:
+        return "–"
+    if c.normalised_low is None or c.normalised_high is None:
+        return f"{'≥ ' if c.lower_bound else ''}{c.normalised:,.0f}"
+    return f"{c.normalised:,.0f} ({c.normalised_low:,.0f}–{c.normalised_high:,.0f})"
 
 
 def lower_bound_words(c: Capacity) -> str:
-    """Why a capacity is only a lower bound."""
+    """Why a capacity is only a lower bound (or open above, or below every rate tried)."""
     if c.lower_bound_reason == GENERATOR:
-        return "the load generator ran out first (no valid trial above it missed the SLO)"
-    if c.lower_bound_reason == HOST:
-        return "the host stalled the trials above it or ran them off its usual speed (no valid trial above it missed the SLO)"
-    if c.lower_bound_reason == INVALID_ABOVE:
-        return "the trials above it were invalid (see why below)"
-    return "every rate tried passed; a larger --size searches further"
+        return "at least this: the load generator's clean ceiling came first"
+    if c.lower_bound_reason == ALL_PASSED:
+        return "at least this: every rate tried met the SLO"
+    if c.lower_bound_reason == ALL_MISSED:
+        return "below every rate tried: each missed the SLO"
+    return c.lower_bound_reason or ""
 
 
 def capacity_rows(run: Run) -> list[CapacityRow]:
     """Capacities by workload then rank; ties are ranges that overlap the best one's."""
     rows = []
     for workload in sorted({c.workload for c in run.capacity}):
-        ranked = sorted((c for c in run.capacity if c.workload == workload), key=lambda c: -(c.median or 0))
+        ranked = sorted((c for c in run.capacity if c.workload == workload), key=lambda c: -(c.estimate or 0))
         best = ranked[0]
         for cap in ranked:
-            tied = cap is not best and len(cap.per_repeat) > 1 and (cap.high or 0) >= (best.low or 0)
+            top = cap.high if cap.high is not None else float("inf")
+            tied = cap is not best and cap.estimate is not None and top >= (best.low or 0)
             rows.append(CapacityRow(cap, tied))
     return rows
 

@@ -385,37 +385,3 @@ def calibrate(
                         ladders.append(ladder)
     ladders.sort(key=lambda x: (MODES.index(x.mode), x.workload))
     return Calibration(SHARE_OF_SLO, clean_p99_ms(slo_p99_ms), ladders)
-
-
-def table(calibration: Calibration) -> str:
-    """The calibration as a plain-text table, one row per rate."""
-    lines = [
-        f"k6's clean bound: its own p99 ≤ {calibration.clean_p99_ms:g} ms ({calibration.share_of_slo:.0%} of the SLO's "
-        f"p99), nothing dropped or failed, CPU < {MAX_CPU:.0%}",
-        f"{'workload':<10} {'mode':<10} {'rate':>7} {'p50 ms':>7} {'p99 ms':>7} {'dropped':>7} {'CPU':>5} "
-        f"{'wait':>5} {'stall ms':>8} {'ref µs':>6}  verdict",
-    ]
-    for ladder in calibration.ladders:
-        for p in ladder.points:
-            problems = p.problems(ladder.clean_p99_ms)
-            lines.append(
-                f"{ladder.workload:<10} {ladder.mode:<10} {p.rate:>7,.0f} {_num(p.p50_ms):>7} {_num(p.p99_ms):>7} "
-                f"{p.dropped:>7} {_pct(p.cpu):>5} {_num(p.cpu_wait, 2):>5} {_num(p.stall_ms, 0):>8} "
-                f"{_num(p.work_us, 0):>6}  " + ("clean" if not problems else "; ".join(problems))
-            )
-        ceiling = ladder.ceiling_rps
-        source = "cached" if ladder.cached else "measured"
-        if ladder.host_busy:
-            source += f", not cached: {ladder.host_busy};"
-        lines.append(
-            f"{ladder.workload:<10} {ladder.mode:<10} clean ceiling: "
-            + (f"{ceiling:,.0f} req/s" if ceiling else "below the lowest rate tried")
-            + f" ({source} {ladder.created_at}"
-            + (f", host at {ladder.work_us:.0f} µs of reference work on k6's core" if ladder.work_us else "")
-            + ")"
-        )
-    return "\n".join(lines)
-
-
-def _num(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"

@@ -54,7 +54,7 @@ def _compact(payload: object) -> str:
 def _fortunes() -> str:
     """The fortunes page as the Flask template renders it: the seed's rows and the added one, sorted, escaped."""
     from service_common.seed import FORTUNES
-    from service_common.workloads import ADDED_FORTUNE
+    from service_common.workload_rules import ADDED_FORTUNE
 
     rows = sorted([*FORTUNES, (0, ADDED_FORTUNE)], key=lambda row: row[1])
     cells = "".join(f"<tr><td>{i}</td><td>{html.escape(text)}</td></tr>" for i, text in rows)
@@ -65,7 +65,7 @@ def _fortunes() -> str:
 
 
 def answers() -> dict[str, Answer]:
-    """Each workload's answer (loadtests/lib/workloads.js's checks pass on every one)."""
+    """Each workload's answer (loadtests/lib/workload_requests.js's checks pass on every one)."""
     from baseline_service.routes import answer
 
     def baseline(path: str, query: str = "") -> str:

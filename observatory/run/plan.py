@@ -1,4 +1,4 @@
-"""What a run will do: its options, the pinning of cores, and the blocks of trials in shuffled order."""
+"""What a run will do: its options, the pinning of cores, and its slots: rounds of every block in shuffled order."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from observatory.judging import Slo
-from observatory.run.sizes import RunSize
-from observatory.workloads import Workload
+from observatory.run.run_sizes import RunSize
+from observatory.workload_catalog import Workload
 from service_common.profiles import Profile
 from service_common.settings import DEFAULT_INSTRUMENTATION
 
@@ -28,22 +28,24 @@ class RunOptions:
     instrumentation: str = DEFAULT_INSTRUMENTATION
     seed: int | None = None
     database_url: str | None = None
+    noise_seed: int | None = None  # run the noise injector (observatory/noise.py) on the service cores
 
 
 @dataclass(frozen=True)
 class Block:
-    """One service configuration and workload, in one repeat: warm-up, probe, capacity search, sweep."""
+    """One slot: a block (service configuration and workload) in one round, on a fresh service process started with
+    its own hash seed (PYTHONHASHSEED): the spread between fresh processes is real, so it is averaged over rounds."""
 
     profile: Profile
     workers: int
     workload: Workload
-    repeat: int
+    repeat: int  # the round
+    hash_seed: int = 0
 
     @property
-    def service_key(self) -> tuple[str, str, int, str]:
-        """Blocks with the same key run against the same started service: each block gets a fresh one, so a
-        workload's peak memory does not depend on which workloads ran before it."""
-        return (self.profile.framework, self.profile.name, self.workers, self.workload.name)
+    def key(self) -> tuple[str, str, str, int]:
+        """What a capacity is measured for, the same in every round (judging.capacity.key_of)."""
+        return (self.profile.framework, self.profile.name, self.workload.name, self.workers)
 
 
 @dataclass(frozen=True)
@@ -68,25 +70,24 @@ def pin_cores(available: list[int] | None = None) -> Pinning:
 
 
 def blocks(options: RunOptions, rng: random.Random) -> list[Block]:
-    """Every block, shuffled: whole repeats in turn, each repeat in a fresh random order.
-
-    Within a repeat, blocks of one service configuration stay together, and the order of configurations and of
-    workloads is drawn anew each time. Each block starts its service afresh (`Block.service_key`).
-    """
+    """Every slot: `options.repeats` rounds, each of every block in a fresh random order, each slot with its own
+    hash seed; a slow spell of the host so falls on every framework alike, not on one block's rounds together."""
     ordered: list[Block] = []
-    for repeat in range(1, options.repeats + 1):
-        services = [(p, w) for p in options.profiles for w in options.workers]
-        rng.shuffle(services)
-        for profile, workers in services:
-            workloads = [w for w in options.workloads if profile.needs_database or not w.needs_database]
-            rng.shuffle(workloads)
-            ordered.extend(Block(profile, workers, workload, repeat) for workload in workloads)
+    for round_ in range(1, options.repeats + 1):
+        planned = [
+            (p, n, w) for p in options.profiles for n in options.workers for w in options.workloads
+            if p.needs_database or not w.needs_database
+        ]  # fmt: skip
+        rng.shuffle(planned)
+        ordered.extend(Block(p, n, w, round_, rng.randrange(2**32)) for p, n, w in planned)
     return ordered
 
 
-def trials_in(block_count: int, size: RunSize) -> int:
-    """How many measured trials the blocks will record at most (for the progress bar)."""
-    return block_count * (1 + size.steps + len(size.sweep_vus))
+def trials_in(slots: list[Block], size: RunSize) -> int:
+    """How many measured trials the slots will record at most (for the progress bar)."""
+    first = sum(1 for b in slots if b.repeat == 1)
+    last = sum(1 for b in slots if b.repeat == max(s.repeat for s in slots))
+    return len(slots) * size.per_round + first + last * len(size.sweep_vus)
 
 
 # The profile each framework runs under unless --profiles says otherwise: what the article compares.

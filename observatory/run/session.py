@@ -1,4 +1,10 @@
-"""A whole run: Prometheus, each service in turn, every block of trials, results saved after every trial."""
+"""A whole run: Prometheus, then slot after slot (a round of one block on a fresh service process), results saved
+after every trial.
+
+Each slot's rates come from every valid trial of its block so far (observatory/run/rates.py): the first round's
+from the closed-model probe, later rounds' from the block's fitted capacity. No trial is retried and none waits for
+the host: an invalid trial is one point fewer, and a host stall only leaves a trial out of the fit (docs/judging.md).
+"""
 
 from __future__ import annotations
 
@@ -11,18 +17,20 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from observatory.errors import ObservatoryError
-from observatory.judging import from_trials, needs_retry, search_verdict
-from observatory.judging.capacity import repeat_outcome
-from observatory.results import Run, Search, Trial, save
+from observatory.judging import from_trials
+from observatory.judging.capacity import fitted, key_of
+from observatory.judging.estimate import estimate
+from observatory.noise import MAX_DURATION_S, Noise, schedule
+from observatory.results import Run, Slot, Trial, save
 from observatory.run.calibration import Calibration, calibrate, connection_mode
 from observatory.run.environment import describe
 from observatory.run.k6 import publish_capacity
 from observatory.run.plan import Block, Pinning, RunOptions, blocks, pin_cores
 from observatory.run.ports import free_port, require_free
 from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
-from observatory.run.search import search
+from observatory.run.rates import next_rates
+from observatory.run.run_sizes import measured_window_s
 from observatory.run.service import ServiceProcess
-from observatory.run.sizes import measured_window_s, trial_warmup_s
 from observatory.run.stalls import StallMeter
 from observatory.run.trial import TrialContext, TrialSpec, run_trial
 from service_common.stack import stack_record
@@ -70,7 +78,8 @@ class Session:
         )
         self._stack = ExitStack()
         self._service: ServiceProcess | None = None
-        self._service_key: tuple[str, str, int, str] | None = None
+        self._probes: dict[tuple[str, str, str, int], float] = {}  # each block's probe throughput (its first slot)
+        self._noise: Noise | None = None
         self._prometheus: LocalPrometheus | None = None
         self._stall_meter: StallMeter | None = None
         self._calibration: Calibration | None = None
@@ -84,7 +93,8 @@ class Session:
             "profiles": [p.key for p in o.profiles],
             "workloads": [w.name for w in o.workloads],
             "size": asdict(o.size),
-            "repeats": o.repeats,
+            "rounds": o.repeats,
+            "noise_seed": o.noise_seed,
             "workers": o.workers,
             "instrumentation": o.instrumentation,
             "seed": o.seed,
@@ -94,6 +104,16 @@ class Session:
             "order": [f"{b.profile.key} w{b.workers} {b.workload.name} #{b.repeat}" for b in self.blocks],
             # server and worker class, data layer, validation, JSON library, metrics mode (service_common.stack)
             "stacks": {p.key: stack_record(p, o.workers, o.instrumentation) for p in o.profiles},
+            "plan": [
+                {
+                    "profile": b.profile.key,
+                    "workers": b.workers,
+                    "workload": b.workload.name,
+                    "round": b.repeat,
+                    "hash_seed": b.hash_seed,
+                }
+                for b in self.blocks
+            ],
         }
 
     def __enter__(self) -> Session:
@@ -122,9 +142,14 @@ class Session:
         self._prometheus = self._stack.enter_context(
             LocalPrometheus(self.run_dir / "prometheus", cores=self.pinning.load)
         )
+        if self.options.noise_seed is not None:
+            plan = schedule(self.options.noise_seed, MAX_DURATION_S)
+            self._noise = self._stack.enter_context(Noise(plan, self.pinning.service, self.run_dir / "noise"))
+            self.on_note(f"noise injector on core(s) {','.join(map(str, self.pinning.service))}, seed {plan.seed}")
         for block in self.blocks:
             service = self._service_for(block)
-            self._run_block(block, service)
+            self._run_slot(block, service)
+            service.stop()
         self._summarise_capacity()
         publish_capacity(
             self._capacity_rows(), self.run_id, self._prometheus.remote_write_url, self.run_dir / "logs" / "k6.log"
@@ -148,22 +173,22 @@ class Session:
     def _capacity_rows(self) -> list[dict[str, object]]:
         return [
             {"framework": c.framework, "profile": c.profile, "workload": c.workload, "workers": c.workers,
-             "capacity_rps": c.median, "p99_seconds": c.p99_at_capacity}
+             "capacity_rps": c.estimate, "p99_seconds": c.p99_at_capacity}
             for c in self.run.capacity
-            if c.median is not None
+            if c.estimate is not None
         ]  # fmt: skip
 
     def _service_for(self, block: Block) -> ServiceProcess:
-        if self._service is not None and self._service_key == block.service_key:
-            return self._service
-        if self._service is not None:
-            self._service.stop()
+        """A fresh service process for the slot, with the slot's hash seed."""
         assert self._prometheus is not None
         profile = block.profile
-        env = {"DATABASE_URL": self.options.database_url} if self.options.database_url else {}
+        env = {"PYTHONHASHSEED": str(block.hash_seed)}
+        if self.options.database_url:
+            env["DATABASE_URL"] = self.options.database_url
         service = ServiceProcess(
             profile,
-            self.run_dir / "services" / f"{profile.framework}-{profile.name}-w{block.workers}",
+            self.run_dir / "services" / f"{profile.framework}-{profile.name}-w{block.workers}-{block.workload.name}"
+            f"-r{block.repeat}",
             port=require_free(self._service_port, f"{profile.key} (the run's service port)"),
             workers=block.workers,
             cores=self.pinning.service,
@@ -172,7 +197,6 @@ class Session:
         )
         self._stack.callback(service.stop)
         self._service = service.__enter__()
-        self._service_key = block.service_key
         if self.options.instrumentation != "off":
             target = ScrapeTarget(f"127.0.0.1:{service.port}", {"run_id": self.run_id})
             if self._prometheus.targets != [target]:
@@ -182,12 +206,17 @@ class Session:
             # scrapes are for the dashboards and the peaks of memory, so nothing waits for the next one here
         return service
 
+    def _ceiling(self, block: Block) -> float | None:
+        """k6's calibrated clean ceiling for the block's workload and connection mode (None: not calibrated)."""
+        if self._calibration is None:
+            return None
+        return self._calibration.ceiling(
+            block.workload.name, connection_mode(block.profile.server, block.profile.config)
+        )
+
     def _context(self, service: ServiceProcess, block: Block | None = None) -> TrialContext:
         assert self._prometheus is not None
-        ceiling = None
-        if block is not None and self._calibration is not None:
-            mode = connection_mode(block.profile.server, block.profile.config)
-            ceiling = self._calibration.ceiling(block.workload.name, mode)
+        ceiling = None if block is None else self._ceiling(block)
         return TrialContext(
             base_url=service.url,
             prometheus=self._prometheus,
@@ -198,6 +227,7 @@ class Session:
             instrumented=self.options.instrumentation != "off",
             stall_meter=self._stall_meter,
             generator_ceiling_rps=ceiling,
+            noise=self._noise,
         )
 
     def _spec(self, block: Block, scenario: str, duration: float, **level: object) -> TrialSpec:
@@ -236,47 +266,28 @@ class Session:
                 f"{service.name} died during trial {spec.trial_id} (exit code {service.exit_code()}): {service.log_tail()}"
             )
 
-    def _run_block(self, block: Block, service: ServiceProcess) -> None:
+    def _run_slot(self, block: Block, service: ServiceProcess) -> None:
+        """One round of one block: the probe in its first slot, then this round's rates, then (last round) sweeps."""
         size = self.options.size
-        # No separate warm-up run: the probe warms the freshly started service, and each constant-rate trial warms
-        # its own connections at its rate before its measured window (trial_warmup_s).
-        probe = self._record(self._spec(block, "sweep", size.probe_s, vus=size.probe_vus), service, block)
-        probe_rps = max(1.0, probe.achieved_rate)
-
-        record = Search(
-            block.profile.framework, block.profile.name, block.workload.name, block.workers, block.repeat, probe_rps
-        )
-        self.run.searches.append(record)
-        at_rate: dict[float, list[Trial]] = {}
-
-        def passes(rate: float) -> bool | None:
-            """Run the rate (again, when confirming); retry an invalid trial; judge every trial at the rate (None:
-            the host left this try undecided)."""
-            tried = at_rate.setdefault(rate, [])
-            fresh: list[Trial] = []
-            while not fresh or needs_retry(fresh):
-                # a trial started while the host runs off its usual speed is lost: wait for it (recorded per trial)
-                waited = self._stall_meter.wait_for_usual_speed() if self._stall_meter is not None else None
-                # a rate's first trial steers the search; any later one (a confirmation, a retry) decides what is
-                # published, on at least MIN_P99_SAMPLES requests
-                window = measured_window_s(size, rate, confirming=bool(tried))
-                spec = self._spec(
-                    block, "constant", window, rate=rate, attempt=len(tried) + 1, warmup_s=trial_warmup_s(size),
-                    waited_for_host=waited,
-                )  # fmt: skip
-                fresh.append(self._record(spec, service, block))
-                tried.append(fresh[-1])
-            return search_verdict(tried, fresh)
-
-        ceiling = self._context(service, block).generator_ceiling_rps
-        outcome = search(probe_rps, size.steps, passes, ceiling=ceiling)
-        judged = repeat_outcome(block.repeat, [t for ts in at_rate.values() for t in ts])
-        record.rates_tried = outcome.rates
-        record.best_pass, record.lowest_failure = judged.best_pass, judged.lowest_miss
-        record.finished = True
+        slot = Slot(block.profile.framework, block.profile.name, block.workload.name, block.workers, block.repeat,
+                    block.hash_seed)  # fmt: skip
+        self.run.slots.append(slot)
+        if block.key not in self._probes:
+            # the probe also warms the fresh service; each constant-rate trial warms its connections at its rate
+            probe = self._record(self._spec(block, "sweep", size.probe_s, vus=size.probe_vus), service, block)
+            self._probes[block.key] = slot.probe_rps = max(1.0, probe.achieved_rate)
+        mine = [t for t in self.run.trials if key_of(t) == block.key]
+        points = fitted(mine, self.options.slo).raw
+        known = estimate(points, resamples=100) if points else None
+        for rate in next_rates(points, known, self._probes[block.key], size.per_round, self._ceiling(block)):
+            spec = self._spec(block, "constant", measured_window_s(size, rate), rate=rate, warmup_s=size.warmup_s)
+            self._record(spec, service, block)
+            slot.rates.append(rate)
+        if block.repeat == self.options.repeats:
+            for vus in size.sweep_vus:
+                self._record(self._spec(block, "sweep", size.sweep_s, vus=vus), service, block)
+        slot.finished = True
         save(self.run, self.run_dir)
-        for vus in size.sweep_vus:
-            self._record(self._spec(block, "sweep", size.sweep_s, vus=vus), service, block)
 
     def _summarise_capacity(self) -> None:
-        self.run.capacity = from_trials(self.run.trials, self.run.finished_searches())
+        self.run.capacity = from_trials(self.run.trials, self.options.slo)

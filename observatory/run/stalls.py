@@ -26,7 +26,6 @@ from types import TracebackType
 from typing import Any
 
 from observatory.errors import ObservatoryError
-from observatory.judging.host import within_speed_bound
 from observatory.run.processes import OwnedProcess
 
 SLEEP_NS = 1_000_000
@@ -46,11 +45,10 @@ REFERENCE_ROUNDS = 3000
 REFERENCE_QUANTILE = 0.1
 SPEED_STEP = 1.25
 MIN_REFERENCE_REPORTS = 20
-# Before a constant-rate trial the harness waits, at most this long, until every core's last RECENT_REPORTS reference
-# times are back near its usual speed: the host's speed switches every few seconds to minutes, and a trial started
-# off it would only be run again (judging/host.py).
-SPEED_WAIT_S = 10.0
-RECENT_REPORTS = 5
+# The share of a core the host left to us in a window: the median of its reports' wake-ups over the usual count (the
+# AVAILABLE_QUANTILE of the run's reports until then). A process that takes the core (the noise injector's real-time
+# hog, another tenant) delays every wake-up behind it, so a core with 40 % taken wakes about 40 % less often.
+AVAILABLE_QUANTILE = 0.9
 
 
 def bucket(overshoot_us: int) -> int:
@@ -111,6 +109,7 @@ class CoreStalls:
     stalls_ms: tuple[float, ...]  # every stall of 1 ms or more, in order
     work_us: float | None = None  # the reference work's median CPU time over the window's reports
     usual_work_us: float | None = None  # the core's usual time for it over the run until the window's end
+    available: float | None = None  # the share of the core left to us in the window (AVAILABLE_QUANTILE)
 
     @property
     def speed_ratio(self) -> float | None:
@@ -124,6 +123,13 @@ class CoreStalls:
         """How far the window's speed was from the usual, either way, as a factor of at least 1."""
         ratio = self.speed_ratio
         return 1.0 if ratio is None else max(ratio, 1 / ratio)
+
+    @property
+    def host_share(self) -> float | None:
+        """The share of a usual core the window had: the share left to us, over the reference work's slow-down."""
+        if self.available is None:
+            return None
+        return self.available / (self.speed_ratio or 1.0)
 
     def over(self, bound_ms: float) -> int:
         """How many stalls reached `bound_ms`."""
@@ -154,9 +160,16 @@ class WindowStalls:
         known = [c for c in self.cores if c.speed_ratio is not None]
         return max(known, key=lambda c: c.off_speed) if known else None
 
+    @property
+    def host_share(self) -> float | None:
+        """The least share of a usual core any metered core had in the window (None: unknown)."""
+        shares = [s for c in self.cores if (s := c.host_share) is not None]
+        return min(shares) if shares else None
+
     def as_dict(self, bound_ms: float) -> dict[str, Any]:
         """For results.json: the worst figures over cores, the bound, and each core's."""
         off = self.most_off_speed
+        share = self.host_share
         return {
             "window_s": round(self.end - self.start, 3),
             "max_ms": round(self.max_ms, 2),
@@ -166,10 +179,12 @@ class WindowStalls:
             "worst_core": self.worst_core,
             "speed_ratio": round(off.speed_ratio, 3) if off and off.speed_ratio else None,
             "speed_core": off.core if off else None,
+            "host_share": None if share is None else round(share, 3),
             "per_core": {
                 str(c.core): {"max_ms": round(c.max_ms, 2), "p99_ms": c.p99_ms, "wakeups": c.wakeups,
                               "stalls_over_1ms": len(c.stalls_ms), "over_bound": c.over(bound_ms),
-                              "work_us": _rounded(c.work_us), "usual_work_us": _rounded(c.usual_work_us)}
+                              "work_us": _rounded(c.work_us), "usual_work_us": _rounded(c.usual_work_us),
+                              "available": None if c.available is None else round(c.available, 3)}
                 for c in self.cores
             },
         }  # fmt: skip
@@ -182,30 +197,6 @@ def _rounded(value: float | None) -> float | None:
 def _interval(parts: list[str]) -> bool:
     """Whether a line's fields are an interval report (5 fields; 6 with the reference work's time)."""
     return len(parts) in (5, 6) and parts[0] == "I" and parts[1].isdigit()
-
-
-def reference_times(path: Path, offset: int = 0) -> tuple[list[int], int]:
-    """The reference work times (ns) a meter file holds from byte `offset` on, in order, and the offset after the
-    last whole line read (a line still being written is left for the next call)."""
-    try:
-        with path.open("rb") as handle:
-            handle.seek(offset)
-            chunk = handle.read()
-    except FileNotFoundError:
-        return [], offset
-    whole = chunk[: chunk.rfind(b"\n") + 1]
-    lines = whole.decode("ascii", errors="replace").splitlines()
-    times = [int(parts[5]) for line in lines if _interval(parts := line.split()) and len(parts) == 6]
-    return times, offset + len(whole)
-
-
-def at_usual_speed(times: list[int], recent: int = RECENT_REPORTS) -> bool:
-    """Whether the last `recent` reference times' median lies within the host guard's bound of the usual time, either
-    way (True while the usual time is not known yet)."""
-    usual = usual_time(times)
-    if usual is None or len(times) < recent:
-        return True
-    return within_speed_bound(statistics.median(times[-recent:]) / usual)
 
 
 def reported_after(path: Path, t_ns: int) -> bool:
@@ -238,6 +229,8 @@ def read_window(path: Path, core: int, start: float, end: float) -> CoreStalls:
     stalls: list[float] = []
     works: list[int] = []
     record: list[int] = []
+    wakes: list[int] = []  # the window's reports' wake-ups
+    wake_record: list[int] = []  # every report's until the window's end
     try:
         lines = path.read_text(encoding="ascii", errors="replace").splitlines()
     except FileNotFoundError:
@@ -252,11 +245,14 @@ def read_window(path: Path, core: int, start: float, end: float) -> CoreStalls:
         elif _interval(parts):
             t = int(parts[1])
             work = int(parts[5]) if len(parts) == 6 else None
-            if work is not None and t <= end_ns + REPORT_NS:
-                record.append(work)
+            if t <= end_ns + REPORT_NS:
+                wake_record.append(int(parts[2]))
+                if work is not None:
+                    record.append(work)
             if start_ns < t <= end_ns + REPORT_NS:
                 if work is not None:
                     works.append(work)
+                wakes.append(int(parts[2]))
                 wakeups += int(parts[2])
                 worst_us = max(worst_us, int(parts[3]))
                 for i, count in enumerate(parts[4].split(",")[:BUCKETS]):
@@ -264,7 +260,14 @@ def read_window(path: Path, core: int, start: float, end: float) -> CoreStalls:
     work_us = statistics.median(works) / 1000 if works else None
     usual = usual_time(record)
     usual_us = usual / 1000 if usual is not None else None
-    return CoreStalls(core, wakeups, worst_us / 1000, _p99_ms(histogram), tuple(stalls), work_us, usual_us)
+    usual_wakes = _quantile(wake_record, AVAILABLE_QUANTILE) if len(wake_record) >= MIN_REFERENCE_REPORTS else None
+    available = min(1.0, statistics.median(wakes) / usual_wakes) if wakes and usual_wakes else None
+    return CoreStalls(core, wakeups, worst_us / 1000, _p99_ms(histogram), tuple(stalls), work_us, usual_us, available)
+
+
+def _quantile(values: list[int], q: float) -> float:
+    ordered = sorted(values)
+    return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
 
 
 def usual_time(times: list[int]) -> float | None:
@@ -292,14 +295,6 @@ def _p99_ms(histogram: list[int]) -> float:
     return 0.0
 
 
-@dataclass(frozen=True)
-class SpeedWait:
-    """How long the harness waited for the host's usual speed before a trial, and whether it came."""
-
-    seconds: float
-    reached: bool
-
-
 class StallMeter:
     """One meter process per core, started for a run; `window()` reads a trial's stalls; leaving stops them."""
 
@@ -307,9 +302,6 @@ class StallMeter:
         self.cores = sorted(set(cores))
         self.directory = directory
         self._processes: list[OwnedProcess] = []
-        # each core's reference times read so far, and where in its file to read on (wait_for_usual_speed polls)
-        self._times: dict[int, list[int]] = {core: [] for core in self.cores}
-        self._read_to: dict[int, int] = dict.fromkeys(self.cores, 0)
 
     def path(self, core: int) -> Path:
         """The meter file of `core`."""
@@ -320,7 +312,6 @@ class StallMeter:
         self.directory.mkdir(parents=True, exist_ok=True)
         for core in self.cores:
             self.path(core).unlink(missing_ok=True)
-            self._times[core], self._read_to[core] = [], 0
             argv = [sys.executable, "-m", "observatory.run.stalls", "--out", str(self.path(core))]
             log = self.directory / f"core-{core}.log"
             self._processes.append(OwnedProcess(f"stall meter (core {core})", argv, log_path=log, cores=[core]).start())
@@ -366,23 +357,6 @@ class StallMeter:
                 stalls = replace(stalls, max_ms=max(stalls.max_ms, silent_ms), stalls_ms=(*stalls.stalls_ms, silent_ms))
             cores.append(stalls)
         return WindowStalls(start, end, tuple(cores))
-
-    def reference_times(self, core: int) -> list[int]:
-        """Every reference time `core`'s meter has reported so far (reading only what is new since the last call)."""
-        new, self._read_to[core] = reference_times(self.path(core), self._read_to[core])
-        self._times[core].extend(new)
-        return self._times[core]
-
-    def wait_for_usual_speed(self, timeout: float = SPEED_WAIT_S) -> SpeedWait:
-        """Wait until every core runs near its usual speed again (`at_usual_speed`), at most `timeout` seconds."""
-        started = time.monotonic()
-        while True:
-            self.check_alive()
-            if all(at_usual_speed(self.reference_times(core)) for core in self.cores):
-                return SpeedWait(time.monotonic() - started, reached=True)
-            if time.monotonic() - started >= timeout:
-                return SpeedWait(time.monotonic() - started, reached=False)
-            time.sleep(0.1)
 
     def stop(self) -> None:
         """Stop every meter."""

@@ -14,13 +14,14 @@ from observatory import queries
 from observatory.judging import Slo, judge
 from observatory.judging.host import stall_bound_ms
 from observatory.k6_summaries import record_client_side
+from observatory.noise import Noise
 from observatory.results import Latency, Trial
 from observatory.run import service_metrics
 from observatory.run.calibration import vus_for
 from observatory.run.k6 import K6Settings, run_k6
 from observatory.run.prometheus import LocalPrometheus
-from observatory.run.stalls import SpeedWait, StallMeter
-from observatory.workloads import Workload
+from observatory.run.stalls import StallMeter
+from observatory.workload_catalog import Workload
 from service_common import metric_names as names
 
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
@@ -41,10 +42,8 @@ class TrialSpec:
     vus: int | None = None
     attempt: int = 1
     # constant rate only: first send this long at the same rate, unmeasured, in the same k6 process, so connections
-    # are open and pools full when the measured window starts (observatory.run.sizes.TRIAL_WARMUP_S)
+    # are open and pools full when the measured window starts (observatory.run.run_sizes.TRIAL_WARMUP_S)
     warmup_s: float = 0.0
-    # how long the harness waited for the host's usual speed before this trial (StallMeter.wait_for_usual_speed)
-    waited_for_host: SpeedWait | None = None
 
     @property
     def trial_id(self) -> str:
@@ -67,6 +66,7 @@ class TrialContext:
     instrumented: bool
     stall_meter: StallMeter | None = None
     generator_ceiling_rps: float | None = None  # k6's calibrated clean ceiling for this workload and service
+    noise: Noise | None = None  # the noise injector, when the run has one
 
 
 def _iso(ts: float) -> str:
@@ -152,9 +152,13 @@ def run_trial(spec: TrialSpec, context: TrialContext, *, max_vus: int | None = N
     if context.stall_meter is not None:  # the measured window: the last duration_s seconds of k6's life
         stalls = context.stall_meter.window(load_ended - spec.duration_s, load_ended)
         trial.host_stalls = stalls.as_dict(stall_bound_ms(context.slo))
-        if spec.waited_for_host is not None:
-            trial.host_stalls["waited_for_usual_speed_s"] = round(spec.waited_for_host.seconds, 2)
-            trial.host_stalls["usual_speed_before"] = spec.waited_for_host.reached
+        # the service's cores (all of them when k6 shares the only one): the share of a usual core they had
+        mine = [c for c in stalls.cores if c.core not in context.k6_cores] or list(stalls.cores)
+        shares = [s for c in mine if (s := c.host_share) is not None]
+        trial.host_stalls["service_share"] = round(min(shares), 3) if shares else None
+        if context.noise is not None:
+            stolen = context.noise.stolen_share(load_ended - spec.duration_s, load_ended)
+            trial.host_stalls["injected_share"] = None if stolen is None else round(stolen, 3)
     return judge(trial, context.slo)
 
 

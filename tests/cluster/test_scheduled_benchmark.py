@@ -205,5 +205,7 @@ def test_import_k6_reads_replicas_as_the_scaling_unit(ran: dict) -> None:
         assert asked["replicas"] == int(re.search(r"-r(\d)-", path.name).group(1))
     (run,) = runs_from_summaries(ran["results"])
     assert run.run_id == POD_NAME and run.settings["scaling_unit"] == "replicas"
-    capacity = {c.workers: c.median for c in run.capacity}
-    assert capacity == {1: 10.0, 2: 20.0}
+    capacity = {c.workers: c for c in run.capacity}
+    # one replica met the SLO at 10 req/s and missed at 20: the fit places it between; two met it at both: ≥ 20
+    assert capacity[1].estimate is not None and 10.0 <= capacity[1].estimate < 20.0
+    assert capacity[2].estimate == 20.0 and capacity[2].lower_bound

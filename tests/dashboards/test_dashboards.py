@@ -16,7 +16,7 @@ from observatory.run.plan import pin_cores
 from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
 from observatory.run.service import ServiceProcess
 from observatory.run.trial import Slo, TrialContext, TrialSpec, run_trial
-from observatory.workloads import WORKLOADS
+from observatory.workload_catalog import WORKLOADS
 from service_common.profiles import find_profile
 
 CLUSTER_ONLY = ("container_cpu_usage_seconds_total", "container_memory_working_set_bytes")

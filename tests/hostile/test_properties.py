@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from observatory.run.service import ServiceProcess
 from service_common import errors
-from service_common.workloads import cpu_work
+from service_common.workload_rules import cpu_work
 from tests.hostile import oracle
 from tests.hostile.conftest import BOUND_SECONDS, Tally
 

@@ -11,7 +11,7 @@ from service_common.database_budget import budget_problem
 from service_common.framing import FramingError, request_read_seconds
 from service_common.jsonbody import MalformedJson, parse_json
 from service_common.params import bounded_int, first_value, strict_int
-from service_common.workloads import clamp_queries
+from service_common.workload_rules import clamp_queries
 
 
 def test_json_nesting_is_refused_past_the_limit() -> None:

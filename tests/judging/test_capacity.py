@@ -1,143 +1,166 @@
-"""Capacity over repeats: errors are a miss, unfinished repeats are left out and counted, lower bounds say why,
-and the resolution is the gap the search left."""
+"""Capacity as a fitted estimate: the fit finds a known knee, its interval holds it, censoring says why, a stalled
+trial is left out and counted, the normalised figure removes a slow host, and a within-run ratio has its interval."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from observatory.judging import Slo, from_trials, judge, repeat_outcomes, summarise
-from observatory.judging.capacity import HOST_REASON, INVALID_ABOVE, OUT_OF_STEPS, RepeatOutcome, repeat_outcome
+from observatory.judging import Slo, bounds, capacity_ratio, from_trials, judge
+from observatory.judging.capacity import ALL_MISSED, ALL_PASSED, severity, summarise
+from observatory.judging.estimate import Point, estimate, point_estimate
 from observatory.judging.generator import GENERATOR
+from observatory.judging.host import stalled
 from observatory.results import Latency, Trial
 
 KEY = ("flask", "gunicorn-sync", "json", 1)
+SLO = Slo()
 
 
-def at(
-    rate: float, *, p99: float = 0.02, repeat: int = 1, errors: float = 0.0, k6: float = 0.3, attempt: int = 1
-) -> Trial:
-    """A constant-rate trial of KEY, judged."""
+def p99_of(rate: float, capacity: float) -> float:
+    """A queue's p99 (seconds) that meets 100 ms exactly at `capacity`: 5 ms + a / (1 - rho), rho 0.9 there."""
+    saturation = capacity / 0.9
+    return 0.005 + 0.0095 / (1 - rate / saturation) if rate < saturation else 5.0
+
+
+def at(rate: float, *, capacity: float = 1000.0, repeat: int = 1, p99: float | None = None, **changes: object) -> Trial:
+    """A constant-rate trial of KEY against a service of `capacity`, judged."""
     requests = int(rate * 10)
     trial = Trial(
-        trial_id=f"r{rate:g}.n{repeat}.a{attempt}", framework="flask", profile="gunicorn-sync", workload="json",
-        workers=1, repeat=repeat, scenario="constant", offered_rate=rate, vus=None, duration_s=10, started_at="",
-        ended_at="", achieved_rate=rate, client_requests=requests, server_requests=requests,
-        errors=int(requests * errors), error_rate=errors, client_latency=Latency(p99=p99), k6_cpu_utilisation=k6,
-        cpu_seconds_per_1k=1.0 + rate / 1000, peak_rss_bytes=50e6 + rate, attempt=attempt,
+        trial_id=f"r{rate:g}.n{repeat}", framework="flask", profile="gunicorn-sync", workload="json", workers=1,
+        repeat=repeat, scenario="constant", offered_rate=rate, vus=None, duration_s=10, started_at="", ended_at="",
+        achieved_rate=rate, client_requests=requests, server_requests=requests,
+        client_latency=Latency(p99=p99 if p99 is not None else p99_of(rate, capacity)), k6_cpu_utilisation=0.3,
+        cpu_seconds_per_1k=1.0, peak_rss_bytes=50e6 + rate,
     )  # fmt: skip
-    return judge(trial, Slo())
+    for name, value in changes.items():
+        setattr(trial, name, value)
+    return judge(trial, SLO)
 
 
-def stalled(rate: float, attempt: int = 1) -> Trial:
-    trial = at(rate, attempt=attempt)
-    trial.host_stalls = {"max_ms": 120.0, "worst_core": 0}
-    return judge(trial, Slo())
+def rounds(capacity: float = 1000.0, **changes: object) -> list[Trial]:
+    """Three rounds of three trials around the knee, as a run places them."""
+    return [at(r * capacity, capacity=capacity, repeat=n, **changes)
+            for n, spread in enumerate(((0.6, 0.8, 1.0), (0.9, 1.0, 1.1), (0.95, 1.0, 1.05)), 1) for r in spread]  # fmt: skip
 
 
-def miscounted(rate: float) -> Trial:
-    trial = at(rate)
-    trial.server_requests = trial.client_requests - 50
-    return judge(trial, Slo())
+def test_the_fit_finds_a_known_knee_and_its_interval_holds_it() -> None:
+    (cap,) = from_trials(rounds())
+    assert cap.estimate == pytest.approx(1000, rel=0.03)
+    assert cap.low is not None and cap.high is not None and cap.low <= 1000.01 and cap.high >= 999.99
+    assert (cap.high - cap.low) / cap.estimate < 0.15
+    assert len(cap.per_repeat) == 3 and cap.cv is not None and cap.trials_fitted == 9 and not cap.lower_bound
+
+
+# (case, severity of a trial as the fit sees it)
+SEVERITY_CASES = [
+    ("p99 at the SLO", {"p99": 0.1}, 1.0),
+    ("p99 twice the SLO", {"p99": 0.2}, 2.0),
+    ("errors above the bound decide, though p99 is fast", {"p99": 0.01, "error_rate": 0.03}, 3.0),
+    ("a service that fell behind is far past the knee", {"p99": 0.15, "dropped_iterations": 40}, 4.0),
+    ("no client-side p99 is a miss", {"p99": None}, 4.0),
+]
+
+
+@pytest.mark.parametrize(("changes", "expected"), [c[1:] for c in SEVERITY_CASES], ids=[c[0] for c in SEVERITY_CASES])
+def test_severity(changes: dict[str, object], expected: float) -> None:
+    trial = at(500)
+    for name, value in changes.items():
+        if name == "p99":
+            trial.client_latency = Latency(p99=value)  # type: ignore[arg-type]
+        else:
+            setattr(trial, name, value)
+    assert severity(trial, SLO) == pytest.approx(expected)
 
 
 def test_errors_above_the_bound_end_the_capacity_it_is_not_a_lower_bound() -> None:
-    """Finding 1: 900 passes, 1,100 returns 9 % 5xx: the capacity is 900, not "≥ 900"."""
-    (cap,) = from_trials([at(700), at(900), at(1100, errors=0.09)])
-    assert cap.median == 900 and not cap.lower_bound and cap.resolution == 200
+    """900 passes, 1,100 returns 9 % 5xx: the capacity lies between them, not "≥ 900"."""
+    (cap,) = from_trials([at(700, p99=0.02), at(900, p99=0.03), at(1100, p99=0.03, errors=99, error_rate=0.09)])
+    assert cap.estimate is not None and 900 <= cap.estimate <= 1100 and not cap.lower_bound
 
 
-def test_unfinished_repeats_are_left_out_and_counted() -> None:
-    """Finding 2: [900, interrupted] is 900 with one repeat left out, not a median of 450 and a CV of 141 %."""
-    trials = [at(900), at(1000, p99=0.3), at(600, repeat=2)]
-    (cap,) = from_trials(trials, finished={(KEY, 1)})
-    assert cap.per_repeat == [900] and cap.median == 900 and cap.unfinished_repeats == 1 and cap.cv is None
-
-
-def test_a_finished_repeat_without_a_pass_counts_as_zero() -> None:
-    (cap,) = from_trials([at(900), at(1000, p99=0.3), at(500, p99=0.3, repeat=2), at(250, p99=0.3, repeat=2)])
-    assert cap.per_repeat == [900, None] and cap.low == 0 and cap.median == 450
+# (case, the trials, lower bound?, reason)
+CENSORING_CASES = [
+    ("every rate passed", [at(500), at(600), at(700)], True, ALL_PASSED),
+    ("every rate passed up to k6's ceiling",
+     [at(500, generator_ceiling_rps=700.0), at(700, generator_ceiling_rps=700.0)], True, GENERATOR),
+    ("every rate missed", [at(1200), at(1300)], False, ALL_MISSED),
+    ("a knee", rounds(), False, None),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("trials", "censored_by"),
-    [
-        ([at(700), at(900), at(1100)], OUT_OF_STEPS),
-        ([at(700), at(900), at(1100, k6=0.95)], GENERATOR),
-        ([at(700), at(900), at(1100, k6=0.95), at(1000, p99=0.3)], None),
-        ([at(700, p99=0.3)], None),
-        ([at(700), at(900), stalled(1100), stalled(1100, attempt=2)], HOST_REASON),
-        ([at(700), at(900), miscounted(1100)], INVALID_ABOVE),
-    ],
-    ids=[
-        "everything passed",
-        "the generator gave out above",
-        "a valid miss above",
-        "nothing passed",
-        "host stalls above",
-        "a count mismatch above",
-    ],
+    ("trials", "lower", "reason"), [c[1:] for c in CENSORING_CASES], ids=[c[0] for c in CENSORING_CASES]
 )
-def test_censoring(trials: list[Trial], censored_by: str | None) -> None:
-    assert repeat_outcome(1, trials).censored_by == censored_by
-
-
-def test_lower_bound_reason_is_the_generator_when_any_repeat_ran_out_of_generator() -> None:
-    trials = [at(900), at(1100, k6=0.95), at(900, repeat=2), at(1000, repeat=2)]
+def test_censoring(trials: list[Trial], lower: bool, reason: str | None) -> None:
     (cap,) = from_trials(trials)
-    assert cap.lower_bound and cap.lower_bound_reason == GENERATOR
+    assert (cap.lower_bound, cap.lower_bound_reason) == (lower, reason)
+    low, high = bounds(cap)
+    if lower:
+        assert math.isinf(high) and cap.estimate == max(t.offered_rate or 0 for t in trials)
+    elif reason == ALL_MISSED:
+        assert cap.estimate is None and (low, high) == (0.0, 1200.0)
+    else:
+        assert math.isfinite(high)
 
 
-def test_a_retried_invalid_rate_that_passes_counts() -> None:
-    (cap,) = from_trials([at(900), at(1000, k6=0.95), at(1000, attempt=2), at(1100, p99=0.3)])
-    assert cap.median == 1000 and cap.resolution == 100
+# (case, the window's longest stall, left out of the fit?)
+STALL_CASES = [("no stall", 3.0, False), ("just under half the SLO", 49.9, False), ("half the SLO", 50.0, True)]
 
 
-def test_figures_at_capacity_are_the_capacity_trials_own() -> None:
-    """p99 and CPU per 1k at capacity: median over repeats of each repeat's capacity trial (the worse of two)."""
-    trials = [at(900, p99=0.03), at(900, p99=0.05, attempt=2), at(1000, p99=0.3),
-              at(950, p99=0.04, repeat=2), at(1000, p99=0.3, repeat=2)]  # fmt: skip
+@pytest.mark.parametrize(("max_ms", "left_out"), [c[1:] for c in STALL_CASES], ids=[c[0] for c in STALL_CASES])
+def test_a_trial_a_host_stall_spoiled_is_left_out_and_counted(max_ms: float, left_out: bool) -> None:
+    """Seeded fault: three trials at 650-750 req/s whose p99 a stall pushed to 400 ms stretch the interval down
+    to about 720; left out, it stays above 900."""
+    spoiled = [at(r, p99=0.4, host_stalls={"max_ms": max_ms, "worst_core": 0}) for r in (650, 700, 750)]
+    assert all(t.valid for t in spoiled)  # the host is no guard
+    assert all((stalled(t, SLO) is not None) is left_out for t in spoiled)
+    (cap,) = from_trials([*rounds(), *spoiled])
+    assert cap.trials_left_out == 3 * int(left_out)
+    assert cap.low is not None and (cap.low > 900) is left_out
+
+
+def test_invalid_trials_are_no_points() -> None:
+    (cap,) = from_trials([*rounds(), at(600, p99=0.5, k6_cpu_utilisation=0.99)])
+    assert cap.trials_fitted == 9 and cap.estimate == pytest.approx(1000, rel=0.03)
+
+
+def test_the_normalised_capacity_removes_a_host_that_left_the_service_part_of_its_core() -> None:
+    """Rounds on a host switching between the whole core and 60 % of it: the raw capacity falls between, the
+    normalised one (each rate over the share the meters measured) is the service's own."""
+    trials = []
+    for trial in rounds():
+        share = 0.6 if trial.repeat == 2 else 1.0
+        rate = (trial.offered_rate or 0) * share
+        trials.append(at(rate, p99=p99_of(rate / share, 1000), repeat=trial.repeat,
+                         host_stalls={"max_ms": 2.0, "service_share": share}))  # fmt: skip
     (cap,) = from_trials(trials)
-    assert cap.p99_at_capacity == pytest.approx((0.05 + 0.04) / 2)
-    assert cap.cpu_seconds_per_1k == pytest.approx((1.9 + 1.95) / 2)
-    assert cap.peak_rss_bytes == 50e6 + 1000  # valid trials only, all of them
+    assert cap.normalised == pytest.approx(1000, rel=0.03)
+    assert cap.normalised_low is not None and cap.normalised_high is not None
+    assert cap.normalised_low <= 1000.01 and cap.normalised_high >= 999.99
+    assert cap.per_repeat[1] == pytest.approx(600, rel=0.05)
 
 
-def test_summary_has_median_spread_and_cv() -> None:
-    cap = summarise("flask", "gunicorn-sync", "json", 1, [900.0, 1000.0, 1100.0])
-    assert (cap.median, cap.low, cap.high) == (1000.0, 900.0, 1100.0)
-    assert cap.cv == pytest.approx(0.1)
+def test_figures_at_capacity_come_from_the_trials_just_below_it() -> None:
+    trials = rounds()
+    trials[4].cpu_seconds_per_1k = 3.0  # 1,000 req/s in round 2: within 15 % below the estimate
+    cap = summarise(KEY, trials, SLO)
+    assert cap.p99_at_capacity is not None and cap.p99_at_capacity <= 0.1
+    assert cap.cpu_seconds_per_1k == 1.0 and cap.peak_rss_bytes == 50e6 + 1100
 
 
-def test_outcomes_group_by_configuration_and_repeat() -> None:
-    outcomes = repeat_outcomes([at(900), at(1000, p99=0.3), at(800, repeat=2)])
-    assert outcomes[KEY] == {
-        1: RepeatOutcome(1, 900, 1000, None),
-        2: RepeatOutcome(2, 800, None, OUT_OF_STEPS),
-    }
+def test_a_within_run_ratio_has_its_own_interval() -> None:
+    fast, slow = rounds(2000.0), rounds(1000.0)
+    for trial in fast:
+        trial.framework = "fastapi"
+    found = capacity_ratio(fast, slow)
+    assert found.value == pytest.approx(2.0, rel=0.05)
+    assert found.low is not None and found.high is not None and found.low <= 2.0001 and found.high >= 1.9999
+    assert capacity_ratio(fast, [at(500), at(600), at(700)]).value is None  # a censored side: no ratio
 
 
-def test_a_repeat_with_only_invalid_trials_decides_nothing() -> None:
-    """Every trial invalid (k6 starved twice) is not a capacity of 0: it is left out and counted as undecided."""
-    (cap,) = from_trials(
-        [at(600, k6=0.95), at(600, k6=0.95, attempt=2), at(900, repeat=2), at(1000, p99=0.3, repeat=2)]
-    )
-    assert cap.per_repeat == [900] and cap.median == 900 and cap.undecided_repeats == 1
-    (alone,) = from_trials([at(600, k6=0.95), at(600, k6=0.95, attempt=2)])
-    assert alone.median is None and alone.undecided_repeats == 1
-
-
-def test_a_repeat_whose_rates_below_its_miss_the_host_left_undecided_is_not_zero() -> None:
-    """1,000 missed, and the host left 500 undecided (three stalled tries): the capacity is below 1,000 but not known
-    to be 0, so the repeat is left out as undecided. A miss at 500 instead makes it 0.
-    Seeded fault: without the host's case, repeat 2 counts as 0 and the median falls from 900 to 450."""
-    host_left = [at(1000, p99=0.3, repeat=2)] + [stalled(500, attempt=a) for a in (1, 2, 3)]
-    for trial in host_left:
-        trial.repeat = 2
-    (cap,) = from_trials([at(900), at(1000, p99=0.3), *host_left])
-    assert cap.per_repeat == [900] and cap.median == 900 and cap.undecided_repeats == 1
-    (missed,) = from_trials([at(900), at(1000, p99=0.3), at(1000, p99=0.3, repeat=2), at(500, p99=0.3, repeat=2)])
-    assert missed.per_repeat == [900, None] and missed.median == 450 and missed.undecided_repeats == 0
-    other_guard = [at(1000, p99=0.3, repeat=2), miscounted(500)]
-    other_guard[1].repeat = 2
-    (counted,) = from_trials([at(900), at(1000, p99=0.3), *other_guard])
-    assert counted.per_repeat == [900, None], "only the host leaves a rate undecided; other guards fail it"
+def test_the_bootstrap_is_seeded_the_same_trials_give_the_same_interval() -> None:
+    points = [Point(t.offered_rate or 0, severity(t, SLO)) for t in rounds()]
+    assert estimate(points) == estimate(points)
+    assert point_estimate(points) == estimate(points).value

@@ -7,7 +7,9 @@ from types import ModuleType
 
 import pytest
 
-from observatory.judging import Slo, capacity, generator, host, judge, needs_retry, trial
+from observatory.judging import Slo, estimate, generator, host, judge, trial
+from observatory.judging.capacity import severity
+from tests.judging import test_capacity as fits
 from tests.judging import test_trial as cases
 
 # (module, constant, its value, moved values that a boundary case must catch)
@@ -15,14 +17,12 @@ PINNED: list[tuple[ModuleType, str, float, tuple[float, ...]]] = [
     (trial, "SATURATED_K6_UTILISATION", 0.9, (0.85, 0.95)),
     (host, "STALL_SHARE_OF_SLO", 0.5, (0.45, 0.55)),
     (generator, "STARVED_WAIT", 0.5, (0.45, 0.55)),
-    (trial, "INVALID_RETRIES", 1, (0, 2)),
-    (trial, "STALL_RETRIES", 2, (1, 3)),
-    (capacity, "TARGET_RESOLUTION", 0.05, (0.02, 0.1)),
+    (estimate, "BAND", 4.0, (3.0, 5.0)),
 ]
 
 
 def _tables_hold() -> bool:
-    """Every boundary table of the trial verdict, and the search's resolution, as the tests state them."""
+    """Every boundary table of the trial verdict and of the fit's inputs, as the tests state them."""
     slo = Slo()
     for _, fault, _guard, words in cases.GUARD_CASES:
         judged = judge(cases.clean(**fault), slo)
@@ -32,17 +32,19 @@ def _tables_hold() -> bool:
         judged = judge(cases.clean(**changes), slo)
         if (judged.valid, judged.slo_met) != (valid, met):
             return False
-    for _, attempts, again in cases.RETRY_CASES:
-        made = []
-        for reasons in attempts:
-            t = cases.clean()
-            t.invalid_reasons, t.valid = reasons, not reasons
-            made.append(t)
-        if needs_retry(made) is not again:
+    for _, max_ms, left_out in fits.STALL_CASES:
+        if (host.stalled(fits.at(700, host_stalls={"max_ms": max_ms}), slo) is not None) is not left_out:
             return False
-    from tests.run.test_search import search_meets_target
-
-    return search_meets_target(0.05)
+    for _, changes, expected in fits.SEVERITY_CASES:
+        made = fits.at(500)
+        for name, value in changes.items():
+            if name == "p99":
+                made.client_latency.p99 = value  # type: ignore[assignment]
+            else:
+                setattr(made, name, value)
+        if abs(severity(made, slo) - expected) > 1e-9:
+            return False
+    return True
 
 
 def test_the_tables_hold_as_written() -> None:

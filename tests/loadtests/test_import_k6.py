@@ -45,10 +45,11 @@ def test_summaries_become_judged_trials_and_capacities(summaries: Path) -> None:
     (invalid,) = [t for t in night1.trials if not t.valid]
     assert "load generator saturated" in invalid.invalid_reasons[0]
     (capacity,) = night1.capacity
-    assert (capacity.framework, capacity.workload, capacity.median) == ("baseline-asgi", "io", 60)
+    assert (capacity.framework, capacity.workload, capacity.estimate) == ("baseline-asgi", "io", 60)
     assert capacity.lower_bound and capacity.lower_bound_reason == "load generator"  # the 1,000 req/s trial
     assert all(t.server_requests is None and t.k6_cpu_utilisation is None for t in night1.trials)
-    assert runs["night-2"].capacity[0].median == 0
+    below = runs["night-2"].capacity[0]  # every rate missed: below the lowest tried
+    assert below.estimate is None and below.high == 20 and below.lower_bound_reason == "every rate tried missed the SLO"
     assert all(t.valid and not t.slo_met for t in runs["night-2"].trials)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from observatory import tools
 from observatory.run.service import ServiceProcess
-from observatory.workloads import WORKLOADS
+from observatory.workload_catalog import WORKLOADS
 from service_common.profiles import find_profile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +91,7 @@ def test_unready_target_fails_fast(tmp_path: Path) -> None:
 
 
 def test_every_harness_workload_is_in_the_script() -> None:
-    script = (ROOT / "loadtests" / "lib" / "workloads.js").read_text()
+    script = (ROOT / "loadtests" / "lib" / "workload_requests.js").read_text()
     config = (ROOT / "loadtests" / "lib" / "config.js").read_text()
     for name in WORKLOADS:
         assert re.search(rf"(^|\s)'?{re.escape(name)}'?: \(c\)", script, flags=re.M), name

@@ -4,7 +4,6 @@ the measured window is long enough for its p99."""
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import subprocess
@@ -15,9 +14,9 @@ import pytest
 
 from observatory import k6_summaries, tools
 from observatory.run.null_target import KEEP_ALIVE, NullTarget
-from observatory.run.sizes import (
+from observatory.run.run_sizes import (
     MIN_P99_SAMPLES,
-    MIN_SEARCH_P99_SAMPLES,
+    MIN_QUICK_P99_SAMPLES,
     SIZES,
     TRIAL_WARMUP_S,
     RunSize,
@@ -92,27 +91,19 @@ def test_checks_can_be_turned_down(nginx: NullTarget, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("rate", "window"), [(5000, 3), (334, 3), (333, 4), (100, 10), (20, 30)])
 def test_the_measured_window_holds_enough_samples_for_p99(rate: float, window: float) -> None:
-    three_seconds = RunSize("t", 1, 2, 8, 3, 1, (), 0, "a size with 3 s steps")
+    three_seconds = RunSize("t", 1, 1, 3.0, "a size with 3 s windows")
     assert measured_window_s(three_seconds, rate) == window
-    quick = SIZES["quick"]
-    assert measured_window_s(quick, rate) == max(quick.step_s, min(30, math.ceil(MIN_P99_SAMPLES / rate)))
     assert enough_for_p99(int(rate * window)) is (rate * window >= MIN_P99_SAMPLES)
-    assert measured_window_s(SIZES["tiny"], rate) == SIZES["tiny"].step_s  # smoke runs: no minimum, and say so
+    assert measured_window_s(SIZES["tiny"], rate) == SIZES["tiny"].window_s  # smoke runs: no minimum, and say so
 
 
-@pytest.mark.parametrize(("rate", "first", "confirming"), [(5000, 2, 2), (400, 2, 3), (100, 5, 10), (85, 6, 12)])
-def test_a_rates_first_trial_needs_half_the_samples_of_the_trial_that_confirms_it(
-    rate: float, first: float, confirming: float
-) -> None:
-    """quick: a rate's first trial steers the search on at least MIN_SEARCH_P99_SAMPLES requests; the trial that
-    confirms it, and so the capacity published, rests on at least MIN_P99_SAMPLES (io on a sync worker: 6 s, 12 s)."""
-    quick = SIZES["quick"]
-    assert measured_window_s(quick, rate, confirming=False) == first
-    assert measured_window_s(quick, rate, confirming=True) == confirming
-    assert quick.search_p99_samples == MIN_SEARCH_P99_SAMPLES < quick.p99_samples == MIN_P99_SAMPLES
-    for name in ("standard", "large"):  # the larger sizes measure every trial on the full minimum
-        size = SIZES[name]
-        assert measured_window_s(size, rate, confirming=False) == measured_window_s(size, rate, confirming=True)
+@pytest.mark.parametrize(("rate", "quick", "standard"), [(5000, 2, 5), (400, 2, 5), (100, 5, 10), (85, 6, 12)])
+def test_quick_trials_need_half_the_samples_of_the_larger_sizes(rate: float, quick: float, standard: float) -> None:
+    """quick measures each trial on at least MIN_QUICK_P99_SAMPLES requests (io on a sync worker: 6 s), the larger
+    sizes on MIN_P99_SAMPLES."""
+    assert measured_window_s(SIZES["quick"], rate) == quick
+    assert measured_window_s(SIZES["standard"], rate) == standard
+    assert SIZES["quick"].p99_samples == MIN_QUICK_P99_SAMPLES < SIZES["standard"].p99_samples == MIN_P99_SAMPLES
 
 
 def test_the_readme_states_the_minimum_the_code_enforces() -> None:

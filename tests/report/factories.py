@@ -30,15 +30,17 @@ def run(capacities: dict[tuple[str, str, str, int], list[float]], run_id: str = 
     trials = []
     for (framework, profile, workload, workers), per_repeat in capacities.items():
         for repeat, capacity in enumerate(per_repeat, start=1):
-            for fraction in (0.5, 0.8, 1.0):
+            for fraction in (0.6, 0.8, 0.9, 0.95, 1.0):
                 rate = capacity * fraction
                 trials.append(
                     trial(
-                        framework, profile, workload, rate, rate, 0.02 + 0.07 * fraction, workers=workers, repeat=repeat
+                        framework, profile, workload, rate, rate, 0.02 + 0.08 * fraction, workers=workers, repeat=repeat
                     )
                 )
-            # just above the capacity: a valid SLO miss, and higher still a rate the generator could not send
-            trials.append(trial(framework, profile, workload, capacity * 1.04, capacity * 1.02, 0.4, workers=workers, repeat=repeat))  # fmt: skip
+            # just above the capacity: valid SLO misses, and higher still a rate the generator could not send
+            for fraction, p99 in ((1.04, 0.4), (1.1, 0.8)):
+                trials.append(trial(framework, profile, workload, capacity * fraction, capacity * fraction * 0.98, p99,
+                                    workers=workers, repeat=repeat))  # fmt: skip
             trials.append(trial(framework, profile, workload, capacity * 2, capacity * 1.1, 0.05, workers=workers, repeat=repeat,
                                 valid=False, reasons=["load generator saturated: k6 could not start 12 iterations on time"]))  # fmt: skip
     caps = from_trials(trials)

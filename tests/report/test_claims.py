@@ -1,5 +1,5 @@
-"""Claims judged with the capacities' uncertainty: bounds, resolution and spread decide, and every threshold sits
-exactly where the module says (boundary cases fail when one is moved)."""
+"""Claims judged with the capacities' uncertainty: 90 % intervals and within-run ratios decide, and every threshold
+sits exactly where the module says (boundary cases fail when one is moved)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from observatory.judging.capacity import ALL_PASSED
 from observatory.judging.generator import GENERATOR
 from observatory.report import claims
 from observatory.report.claims import CANNOT_TELL, DEPENDS, FAILS, HOLDS, judge_advantage, judge_narrows, judge_range
@@ -14,26 +15,26 @@ from observatory.results import Capacity
 from tests.report.factories import run as synthetic_run
 
 
-def cap(
-    low: float, high: float | None = None, *, resolution: float | None = None, lower_bound: str | None = None
-) -> Capacity:
+def cap(low: float, high: float | None = None, *, lower_bound: str | None = None) -> Capacity:
+    """A capacity with the 90 % interval [low, high]; a lower bound at `low` when `lower_bound` says why."""
+    if lower_bound is not None:
+        return Capacity("fastapi", "uvicorn", "json", 1, [low], low, low, None, None, lower_bound=True,
+                        lower_bound_reason=lower_bound)  # fmt: skip
     high = low if high is None else high
-    per_repeat: list[float | None] = [low, high]
-    return Capacity("fastapi", "uvicorn", "json", 1, per_repeat, (low + high) / 2, low, high, None,
-                    lower_bound=lower_bound is not None, lower_bound_reason=lower_bound, resolution=resolution)  # fmt: skip
+    return Capacity("fastapi", "uvicorn", "json", 1, [low, high], (low + high) / 2, low, high, None)
 
 
 # (case, capacity, claimed low, claimed high, verdict, words)
 RANGE_CASES = [
-    ("inside", cap(3_200, 3_600, resolution=100), 3_000, 5_000, HOLDS, "within the claim"),
-    ("wholly below", cap(900, 1_000, resolution=40), 3_000, 5_000, DEPENDS, "below the claim on this machine"),
-    ("wholly above", cap(6_000, 6_200, resolution=100), 3_000, 5_000, DEPENDS, "above the claim on this machine"),
-    ("resolution reaches over the top", cap(4_900, 4_950, resolution=100), 3_000, 5_000, CANNOT_TELL, "straddles"),
-    ("spread straddles the bottom", cap(2_900, 3_100), 3_000, 5_000, CANNOT_TELL, "straddles"),
+    ("inside", cap(3_200, 3_600), 3_000, 5_000, HOLDS, "within the claim"),
+    ("wholly below", cap(900, 1_000), 3_000, 5_000, DEPENDS, "below the claim on this machine"),
+    ("wholly above", cap(6_000, 6_200), 3_000, 5_000, DEPENDS, "above the claim on this machine"),
+    ("the interval reaches over the top", cap(4_900, 5_050), 3_000, 5_000, CANNOT_TELL, "straddles"),
+    ("the interval straddles the bottom", cap(2_900, 3_100), 3_000, 5_000, CANNOT_TELL, "straddles"),
     ("≥ below an open-ended claim: the generator ran out", cap(5_244, lower_bound=GENERATOR), 10_000, None,
      CANNOT_TELL, "cannot tell on this machine: the load generator ran out at 5,244 req/s"),
-    ("≥ below a claim: out of steps", cap(1_500, lower_bound="out of steps"), 2_000, 4_000, CANNOT_TELL,
-     "the search stopped at 1,500 req/s"),
+    ("≥ below a claim: every rate passed", cap(1_500, lower_bound=ALL_PASSED), 2_000, 4_000, CANNOT_TELL,
+     "every rate tried up to 1,500 req/s met the SLO"),
     ("≥ above an open-ended claim's floor holds", cap(12_000, lower_bound=GENERATOR), 10_000, None, HOLDS, "within"),
     ("≥ inside a closed range cannot tell the top", cap(3_500, lower_bound=GENERATOR), 3_000, 5_000, CANNOT_TELL,
      "ran out at 3,500"),

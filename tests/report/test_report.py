@@ -48,7 +48,8 @@ def test_html_is_self_contained_with_every_plot(report: tuple[Path, Path]) -> No
 
 def test_markdown_summary(report: tuple[Path, Path]) -> None:
     text = report[1].read_text()
-    assert "| json | fastapi | uvicorn | 1 | 3,000 | 2,900–3,100, CV 3.3% |" in text
+    # capacity, its 90 % interval, each round's estimate lowest to highest with their CV, the normalised figure
+    assert "| json | fastapi | uvicorn | 1 | 3,000 | 2,900–3,100 | 2,900–3,100, CV 3.3% | 3,000 (2,900–3,100) |" in text
     data = typical()
     invalid = sum(not t.valid for t in data.trials)
     assert invalid == 30 and f"Invalid trials: {invalid} of {len(data.trials)}" in text
@@ -70,11 +71,11 @@ def test_claims_verdicts() -> None:
     verdicts = {v.claim.split(" ")[0]: v for v in judge_claims(typical())}
     assert (
         verdicts["FastAPI"].verdict == DEPENDS
-        and "7,600 req/s, range 7,400–8,008 (uvicorn, json, 4 worker(s)): below the claim"
+        and "7,600 req/s, 90% interval 7,326–7,700 (uvicorn, json, 4 worker(s)): below the claim"
         in verdicts["FastAPI"].measured
     )
     assert "no hardware" in verdicts["FastAPI"].conditions
-    assert verdicts["FastAPI's"].verdict == HOLDS and "5.1x–6.1x" in verdicts["FastAPI's"].measured
+    assert verdicts["FastAPI's"].verdict == HOLDS and "5.3x–5.9x" in verdicts["FastAPI's"].measured  # within the run
     assert verdicts["For"].verdict == HOLDS
     fast = run({("fastapi", "uvicorn", "json", 1): [12_000]})
     assert judge_claims(fast)[0].verdict == HOLDS

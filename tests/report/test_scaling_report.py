@@ -114,7 +114,7 @@ def test_nothing_overflows_the_window_in_chromium(swept: Path, width: int) -> No
 def test_a_run_that_decided_no_capacity_draws_no_empty_headline(tmp_path: Path) -> None:
     data = one_worker()
     for cap in data.capacity:  # as on a starved machine: every trial invalid, no capacity decided
-        cap.median = cap.low = cap.high = None
+        cap.estimate = cap.low = cap.high = None
     html = html_of(data, tmp_path)
     section = html[html.index("<h2>Capacity") : html.index("<h2>The article")]
     assert "<svg" not in section and "No capacity was decided" in section

@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from observatory.deployment_sizing import rates_to_show, size
 from observatory.report.scaling import Law
 from observatory.results import save
-from observatory.sizing import rates_to_show, size
 from tests.report.factories import run
 
 ROOT = Path(__file__).resolve().parents[2]

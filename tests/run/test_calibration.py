@@ -90,7 +90,7 @@ def test_a_miss_above_the_ceiling_is_invalid_and_the_capacity_is_published_as_at
         "null target); the miss may be k6's own latency"
     ]
     (capacity,) = from_trials(trials)
-    assert capacity.median == 2500
+    assert capacity.estimate == 2500
     assert capacity.lower_bound and capacity.lower_bound_reason == "load generator"
     # Seeded fault: without the ceiling guard the same trials publish 2,500 as the service's capacity.
     for t in trials:
@@ -178,7 +178,7 @@ def test_a_generator_starved_of_cpu_is_flagged_and_its_capacity_published_as_at_
     assert not starved_trial.valid, (p99_ms, drops, outcome.load_cpu_wait)
     assert starved_trial.invalid_reasons[0].startswith("load generator"), starved_trial.invalid_reasons
     (capacity,) = from_trials(trials)
-    assert capacity.median == 1500 and capacity.lower_bound and capacity.lower_bound_reason == "load generator"
+    assert capacity.estimate == 1500 and capacity.lower_bound and capacity.lower_bound_reason == "load generator"
 
 
 def fake_k6_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,7 +223,7 @@ def test_the_cache_holds_until_k6_or_the_script_changes(tmp_path: Path, monkeypa
     # A changed script (one library file edited): a different key.
     scripts = tmp_path / "loadtests"
     shutil.copytree(calibration.SCRIPT_DIR, scripts)
-    with (scripts / "lib" / "workloads.js").open("a") as handle:
+    with (scripts / "lib" / "workload_requests.js").open("a") as handle:
         handle.write("\n// edited\n")
     monkeypatch.setattr(calibration, "SCRIPT_DIR", scripts)
     assert calibration.script_hash() != calibration.script_hash(tools.ROOT / "loadtests")

@@ -21,7 +21,7 @@ from observatory.run.plan import pin_cores
 from observatory.run.prometheus import LocalPrometheus, ScrapeTarget
 from observatory.run.service import ServiceProcess
 from observatory.run.trial import TrialContext, TrialSpec, run_trial
-from observatory.workloads import WORKLOADS
+from observatory.workload_catalog import WORKLOADS
 from service_common.profiles import find_profile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,11 +82,13 @@ def test_tiny_run_of_three_frameworks(tmp_path: Path) -> None:
             assert trial.peak_rss_bytes and trial.peak_rss_bytes > 10 * 2**20
     assert len(run.capacity) == 6
     assert run.calibration is not None and run.calibration["ladders"]
-    assert {(s.framework, s.workload) for s in run.searches if s.finished} == {
+    assert {(s.framework, s.workload) for s in run.slots if s.finished} == {
         (f, w) for f in ("fastapi", "flask", "django") for w in ("json", "db")
     }
-    for cap in run.capacity:  # every figure the table prints is the capacity's own, and says how it was bounded
-        assert cap.median is None or cap.lower_bound or cap.resolution is not None or cap.median == 0, cap
+    assert all(s.hash_seed == p["hash_seed"] for s, p in zip(run.slots, run.settings["plan"], strict=True))
+    for cap in run.capacity:  # every capacity says how it was bounded: an interval, a "≥" or a "<" (or none was valid)
+        bounded = cap.lower_bound or cap.lower_bound_reason or (cap.low is not None and cap.high is not None)
+        assert bounded or (cap.trials_fitted == 0 and cap.estimate is None), cap
     assert not leftovers(str(tmp_path))
 
 

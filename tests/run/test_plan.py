@@ -1,15 +1,15 @@
-"""Blocks run in shuffled order, baselines skip database workloads, and cores are split between service and k6."""
+"""Slots run in rounds of every block in shuffled order, each with its own hash seed; baselines skip database
+workloads, and cores are split between service and k6."""
 
 from __future__ import annotations
 
-import itertools
 import random
 from pathlib import Path
 
 from observatory.judging import Slo
 from observatory.run.plan import RunOptions, blocks, pin_cores
-from observatory.run.sizes import SIZES
-from observatory.workloads import parse_workloads
+from observatory.run.run_sizes import SIZES
+from observatory.workload_catalog import parse_workloads
 from service_common.profiles import find_profile
 
 
@@ -37,24 +37,25 @@ def test_every_block_is_planned_once_per_repeat() -> None:
 
 
 def test_order_is_shuffled_between_repeats_and_seeds() -> None:
-    first = [(b.service_key, b.workload.name) for b in blocks(options(), random.Random(1)) if b.repeat == 1]
-    second = [(b.service_key, b.workload.name) for b in blocks(options(), random.Random(1)) if b.repeat == 2]
-    other_seed = [(b.service_key, b.workload.name) for b in blocks(options(), random.Random(2)) if b.repeat == 1]
+    first = [b.key for b in blocks(options(), random.Random(1)) if b.repeat == 1]
+    second = [b.key for b in blocks(options(), random.Random(1)) if b.repeat == 2]
+    other_seed = [b.key for b in blocks(options(), random.Random(2)) if b.repeat == 1]
     assert sorted(first) == sorted(second)
     assert first != second or first != other_seed
 
 
-def test_a_configuration_runs_its_blocks_together_within_a_repeat() -> None:
-    planned = [b for b in blocks(options(), random.Random(3)) if b.repeat == 1]
-    keys = [(b.profile.key, b.workers) for b in planned]
-    changes = sum(1 for a, b in itertools.pairwise(keys) if a != b)
-    assert changes == len(set(keys)) - 1
+def test_every_round_holds_every_block_once_before_the_next_round_starts() -> None:
+    planned = blocks(options(), random.Random(3))
+    rounds = [b.repeat for b in planned]
+    assert rounds == sorted(rounds)  # interleaved: round 2 of any block only after round 1 of every block
+    per_round = [sorted(b.key for b in planned if b.repeat == r) for r in (1, 2, 3)]
+    assert per_round[0] == per_round[1] == per_round[2] and len(set(per_round[0])) == len(per_round[0])
 
 
-def test_every_block_gets_a_fresh_service_so_peak_memory_does_not_depend_on_order() -> None:
-    planned = [b for b in blocks(options(), random.Random(3)) if b.repeat == 1]
-    keys = [b.service_key for b in planned]
-    assert len(set(keys)) == len(keys)
+def test_every_slot_has_its_own_hash_seed_and_a_seed_gives_the_same_plan() -> None:
+    planned = blocks(options(), random.Random(3))
+    assert len({b.hash_seed for b in planned}) == len(planned)
+    assert planned == blocks(options(), random.Random(3))
 
 
 def test_cores_are_split_and_a_single_core_is_shared() -> None:

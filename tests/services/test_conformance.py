@@ -16,7 +16,7 @@ from observatory.run.service import ServiceProcess
 from service_common import errors
 from service_common.limits import MAX_BODY_BYTES
 from service_common.seed import FORTUNES
-from service_common.workloads import ADDED_FORTUNE, cpu_work
+from service_common.workload_rules import ADDED_FORTUNE, cpu_work
 from tests.conftest import BASELINES, FRAMEWORKS
 
 JSON = "application/json"

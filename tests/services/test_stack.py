@@ -103,8 +103,8 @@ def test_a_runs_results_record_every_profiles_stack(tmp_path: Path) -> None:
     from observatory.judging import Slo
     from observatory.run.plan import RunOptions
     from observatory.run.session import Session
-    from observatory.run.sizes import SIZES
-    from observatory.workloads import WORKLOADS
+    from observatory.run.run_sizes import SIZES
+    from observatory.workload_catalog import WORKLOADS
 
     profiles = [p for p in PROFILES if p.framework in ("fastapi", "flask")]
     options = RunOptions(

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 from service_common import errors
 from service_common.limits import CPU_N_DEFAULT, CPU_N_MAX, CPU_N_MIN, IO_MS_DEFAULT, IO_MS_MAX, IO_MS_MIN
 from service_common.params import bounded_int
-from service_common.workloads import HELLO, cpu_work
+from service_common.workload_rules import HELLO, cpu_work
 
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"

@@ -21,7 +21,7 @@ from fastapi_service.schemas import CpuResult, Health, IoResult, Message, NewUse
 from service_common.limits import CPU_N_DEFAULT, CPU_N_MAX, CPU_N_MIN, IO_MS_DEFAULT, IO_MS_MAX, IO_MS_MIN, USER_ID_MAX
 from service_common.metrics import render_metrics
 from service_common.params import bounded_int, first_value
-from service_common.workloads import (
+from service_common.workload_rules import (
     ADDED_FORTUNE,
     HELLO,
     clamp_queries,

@@ -24,7 +24,7 @@ from service_common.limits import (
 )  # fmt: skip
 from service_common.metrics import render_metrics
 from service_common.params import bounded_int, first_value
-from service_common.workloads import (
+from service_common.workload_rules import (
     ADDED_FORTUNE,
     HELLO,
     clamp_queries,

@@ -19,7 +19,7 @@ from service_common.jsonbody import MalformedJson, parse_json
 from service_common.limits import CPU_N_DEFAULT, IO_MS_DEFAULT, MAX_BODY_BYTES, USER_ID_MAX
 from service_common.metrics import render_metrics
 from service_common.params import first_value
-from service_common.workloads import (
+from service_common.workload_rules import (
     ADDED_FORTUNE,
     HELLO,
     clamp_queries,

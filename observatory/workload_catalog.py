@@ -1,4 +1,4 @@
-"""The workloads the harness can drive, each tied to one route of the contract (loadtests/lib/workloads.js mirrors it)."""
+"""The workloads the harness can drive, each tied to one route of the contract (loadtests/lib/workload_requests.js mirrors it)."""
 
 from __future__ import annotations
 

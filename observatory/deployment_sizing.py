@@ -93,15 +93,15 @@ def size(run: Run, rate: float, workload: str, fits: list[Fit] | None = None) ->
     answers = [_from_fit(f, rate) for f in fits]
     fitted = {(f.framework, f.profile) for f in fits}
     for cap in run.capacity:
-        if cap.workload != workload or not cap.median or (cap.framework, cap.profile) in fitted:
+        if cap.workload != workload or not cap.estimate or (cap.framework, cap.profile) in fitted:
             continue
         fitted.add((cap.framework, cap.profile))
         single = max(
             (c for c in run.capacity if (c.framework, c.profile, c.workload) == (cap.framework, cap.profile, workload)
-             and c.median),
+             and c.estimate),
             key=lambda c: c.workers,
         )  # fmt: skip
-        per_worker = (single.median or 0.0) / single.workers
+        per_worker = (single.estimate or 0.0) / single.workers
         needed = max(1, math.ceil(rate / per_worker))
         answers.append(Sizing(cap.framework, cap.profile, workload, scaling_unit(run), rate, needed, needed, needed,
                               (single.workers, single.workers), math.inf, linear_only=True,
@@ -111,8 +111,8 @@ def size(run: Run, rate: float, workload: str, fits: list[Fit] | None = None) ->
 
 def rates_to_show(run: Run, workload: str) -> list[float]:
     """A few round rates for the report's table: 1x, 2x and 4x the best capacity at the fewest workers measured."""
-    fewest = min((c.workers for c in run.capacity if c.workload == workload and c.median), default=None)
-    best = max((c.median or 0.0 for c in run.capacity if c.workload == workload and c.workers == fewest), default=0.0)
+    fewest = min((c.workers for c in run.capacity if c.workload == workload and c.estimate), default=None)
+    best = max((c.estimate or 0.0 for c in run.capacity if c.workload == workload and c.workers == fewest), default=0.0)
     if best <= 0:
         return []
     return [_round(best * factor) for factor in (1, 2, 4)]
