@@ -18,7 +18,7 @@ TEST_PACKAGES := chromium:chromium /usr/lib/postgresql/15/bin/postgres:postgresq
 
 # The tests that start no server, k6, Prometheus or control plane: rules, reports, plans, searches, the docs' numbers.
 FAST_TESTS := tests/judging tests/report tests/test_one_definition.py tests/run/test_plan.py \
-	tests/run/test_search.py tests/run/test_results.py tests/run/test_checks_guard.py tests/cli
+	tests/run/test_rates.py tests/run/test_session.py tests/run/test_results.py tests/run/test_checks_guard.py tests/cli
 
 .PHONY: help quickstart run-tools setup test test-fast lint
 

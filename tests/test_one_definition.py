@@ -19,17 +19,18 @@ import yaml
 from observatory import compare
 from observatory.cli.main import parser
 from observatory.cli.run import options_from
-from observatory.judging import capacity, host
+from observatory.judging import estimate, host
 from observatory.judging.generator import STARVED_WAIT
 from observatory.judging.slo import Slo
 from observatory.judging.trial import SATURATED_K6_UTILISATION
+from observatory.report import instruments
 from observatory.report.scaling import STOP_GAIN
 from observatory.run import calibration, prometheus
 from observatory.run import run_sizes as sizes
 from observatory.run.k6 import K6Settings
 from observatory.run.plan import DEFAULT_PROFILES, RunOptions
-from observatory.run.service import ServiceProcess
 from observatory.run.run_sizes import DEFAULT_SIZE, SIZES
+from observatory.run.service import ServiceProcess
 from observatory.workload_catalog import DEFAULT_WORKLOADS, WORKLOADS
 from service_common import limits, settings, sqlite
 from service_common.settings import DEFAULT_INSTRUMENTATION
@@ -181,13 +182,12 @@ def _trace_ratio() -> float:
 CLAIMS = [
     Claim("README.md", r"client p99 ≤ (\d+) ms", lambda: Slo().p99_ms),
     Claim("README.md", r"errors ≤ (\d+) %, nothing dropped", lambda: Slo().error_rate * 100),
-    Claim("README.md", r"within (\d+) % of it, the \*\*resolution\*\*", lambda: capacity.TARGET_RESOLUTION * 100),
-    Claim("README.md", r"a whole interval more than (\d+) % below the other", lambda: compare.FLOOR * 100),
-    Claim("docs/running.md", r"up to (\d+) trials a search", lambda: SIZES["quick"].steps),
-    Claim("docs/running.md", r"reaches its (\d+) % resolution", lambda: capacity.TARGET_RESOLUTION * 100),
+    Claim("README.md", r"with its \*\*(\d+) % interval\*\*", lambda: estimate.CONFIDENCE * 100),
+    Claim("README.md", r"whole interval lies more than (\d+) % below", lambda: compare.FLOOR * 100),
+    Claim("docs/running.md", r"the default:\s+(\d+) rounds", lambda: SIZES["quick"].rounds),
+    Claim("docs/running.md", r"the default:\s+\d+ rounds of (\d+) trials", lambda: SIZES["quick"].per_round),
     Claim("docs/running.md", r"scrapes each service every (\d+) s", lambda: prometheus.SCRAPE_INTERVAL_SECONDS),
     Claim("docs/running.md", r"warmed up at its rate for (half a second)", lambda: sizes.TRIAL_WARMUP_S),
-    Claim("docs/running.md", r"\((\d+) s windows of at least", lambda: SIZES["standard"].step_s),
     Claim("docs/running.md", r"windows of at least ([\d,]+) requests", lambda: sizes.MIN_P99_SAMPLES),
     Claim("docs/running.md", r"sweep of 1-(\d+) VUs", lambda: max(SIZES["standard"].sweep_vus)),
     Claim("docs/running.md", r"adds less than (\d+) % of what one alone serves", lambda: STOP_GAIN * 100),
@@ -196,9 +196,10 @@ CLAIMS = [
     Claim("loadtests/README.md", r"less than (\d+) % of its core", lambda: calibration.MAX_CPU * 100),
     Claim("loadtests/README.md", r"for a CPU (half) the time or more \(`STARVED_WAIT`", lambda: STARVED_WAIT),
     Claim("loadtests/README.md", r"Waiting (half) the time or more \(the same `STARVED_WAIT`\)", lambda: STARVED_WAIT),
-    Claim("loadtests/README.md", r"a core stalled for (half) the SLO's p99", lambda: host.STALL_SHARE_OF_SLO),
-    Claim("loadtests/README.md", r"median time over the window was ([\d.]+) times", lambda: host.SPEED_BOUND),
-    Claim("loadtests/README.md", r"a host ([\d.]+) times faster or more", lambda: host.SPEED_BOUND),
+    Claim(
+        "loadtests/README.md", r"a stall of (half) the SLO's p99 or more is left out", lambda: host.STALL_SHARE_OF_SLO
+    ),
+    Claim("loadtests/README.md", r"a host ([\d.]+) times faster or more", lambda: instruments.SPEED_BOUND),
     Claim("loadtests/README.md", r"req/s \((\d\.\d) s warm-up, [\d.]+ s measured each", lambda: calibration.WARMUP_S),
     Claim("loadtests/README.md", r"warm-up, (\d\.\d) s measured each", lambda: calibration.MEASURE_S),
     Claim("services/README.md", r"\| `REQUEST_READ_TIMEOUT` \| (\d+) \|", lambda: limits.REQUEST_READ_SECONDS),

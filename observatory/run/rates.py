@@ -1,7 +1,7 @@
 """Where a block's next round of constant-rate trials goes: a spread of rates around the capacity its trials so far
 say (observatory.judging.estimate), placed anew every round.
 
-The first round has only the closed-model probe: capacities measured here lie at 0.6-1.0 of a 64-VU probe's
+The first round has only the closed-model probe: capacities lie at 0.6-1.0 of a 64-VU probe's
 throughput (json and db on sync workers near 0.6-0.8, cpu, io and FastAPI db near 0.9-1.0), so it spreads its
 trials over FIRST_ROUND of the probe. Later rounds centre on the estimate from every valid trial so far, spread as
 wide as its 90 % interval (at least MIN_SPREAD, at most MAX_SPREAD either way), so trials land on the knee where

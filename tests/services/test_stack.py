@@ -102,8 +102,8 @@ def test_a_runs_results_record_every_profiles_stack(tmp_path: Path) -> None:
     """observatory run writes the record into results.json's settings (no service is started to build it)."""
     from observatory.judging import Slo
     from observatory.run.plan import RunOptions
-    from observatory.run.session import Session
     from observatory.run.run_sizes import SIZES
+    from observatory.run.session import Session
     from observatory.workload_catalog import WORKLOADS
 
     profiles = [p for p in PROFILES if p.framework in ("fastapi", "flask")]
