@@ -15,3 +15,11 @@ UV_VERSION := 0.13.8
 # actionlint (checks .github/workflows).
 TILT_VERSION := v0.34.0
 ACTIONLINT_VERSION := v1.7.12
+# The kind cluster (make cluster; tools/kind/build-components.sh builds the node image's parts from their Go module
+# sources when no registry answers). Kubernetes and etcd are the pins above; kubelet stays at 1.34 (cgroup v1 hosts).
+KIND_VERSION := v0.33.0
+CONTAINERD_VERSION := v2.4.2
+CRICTL_VERSION := v1.37.0
+CNI_PLUGINS_VERSION := v1.10.0
+COREDNS_VERSION := v1.12.1
+LOCAL_PATH_PROVISIONER_VERSION := v0.0.30
