@@ -167,6 +167,7 @@ def runs_from_summaries(folder: Path) -> list[Run]:
     grouped: dict[str, list[tuple[Trial, Slo]]] = {}
     targets: dict[str, set[str]] = {}
     units: dict[str, set[str]] = {}
+    host_cpus: dict[str, set[int]] = {}  # what the publish steps' pods saw (nproc)
     for path, data in read_summaries(folder):
         try:
             run_id = str(data["observatory"]["run"])
@@ -175,6 +176,8 @@ def runs_from_summaries(folder: Path) -> list[Run]:
             raise ObservatoryError(f"{path}: not a summary this version can read ({error})") from None
         targets.setdefault(run_id, set()).add(str(data["observatory"].get("baseUrl")))
         units.setdefault(run_id, set()).add("replicas" if data["observatory"].get("replicas") else "workers")
+        if data["observatory"].get("hostCpus"):
+            host_cpus.setdefault(run_id, set()).add(int(data["observatory"]["hostCpus"]))
     runs = []
     for run_id, judged in sorted(grouped.items()):
         trials = [trial for trial, _ in judged]
@@ -195,6 +198,7 @@ def runs_from_summaries(folder: Path) -> list[Run]:
                     "cluster's Prometheus under the same testid",
                     "summaries": str(folder.resolve()),
                     "targets": sorted(targets[run_id]),
+                    **({"host_cpus": max(host_cpus[run_id])} if run_id in host_cpus else {}),
                 },
                 settings={"imported_from": str(folder.resolve()), "scaling_unit": "+".join(sorted(units[run_id]))},
                 slo={"p99_ms": p99_ms, "error_rate": error_rate},

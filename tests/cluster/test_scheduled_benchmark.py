@@ -15,6 +15,7 @@ on one replica: the run must go on regardless.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import time
@@ -203,7 +204,9 @@ def test_import_k6_reads_replicas_as_the_scaling_unit(ran: dict) -> None:
     for path in ran["results"].glob("*.json"):
         asked = json.loads(path.read_text())["observatory"]
         assert asked["replicas"] == int(re.search(r"-r(\d)-", path.name).group(1))
+        assert asked["hostCpus"] == len(os.sched_getaffinity(0))  # the publish step's nproc, for the report's words
     (run,) = runs_from_summaries(ran["results"])
     assert run.run_id == POD_NAME and run.settings["scaling_unit"] == "replicas"
+    assert run.environment["host_cpus"] == len(os.sched_getaffinity(0))
     capacity = {c.workers: c.median for c in run.capacity}
     assert capacity == {1: 10.0, 2: 20.0}
