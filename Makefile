@@ -99,3 +99,6 @@ $(GOBIN)/.actionlint-%:
 	GOBIN=$(GOBIN) nice -n 10 go install github.com/rhysd/actionlint/cmd/actionlint@$*
 	rm -f $(GOBIN)/.actionlint-*
 	touch $@
+
+# The kind cluster: make cluster, cluster-down, cluster-status, node-image.
+include tools/cluster.mk

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from observatory.errors import ObservatoryError
+
 NAMES = (
     "kernel.panic",
     "kernel.panic_on_oops",
@@ -39,16 +41,26 @@ def record(path: Path, proc_sys: Path = PROC_SYS) -> dict[str, str]:
 
 
 def restore(path: Path, proc_sys: Path = PROC_SYS) -> dict[str, tuple[str, str]]:
-    """Write back the recorded values and forget the record; `{name: (found, restored)}` for each value changed."""
+    """Write back the recorded values and forget the record; `{name: (found, restored)}` for each value changed.
+
+    Without the right to write them (not root), the record stays and the error says the command that restores them."""
     if not path.is_file():
         return {}
     recorded: dict[str, str] = json.loads(path.read_text())
-    changed = {}
+    changed, refused = {}, []
     for name, value in recorded.items():
         file = proc_sys / name.replace(".", "/")
         found = file.read_text().strip()
         if found != value:
-            file.write_text(value + "\n")
+            try:
+                file.write_text(value + "\n")
+            except PermissionError:
+                refused.append(f"{name}={value}")
+                continue
             changed[name] = (found, value)
+    if refused:
+        raise ObservatoryError(
+            f"cluster: the host sysctls could not be restored without root: sudo sysctl -w {' '.join(refused)}"
+        )
     path.unlink()
     return changed
