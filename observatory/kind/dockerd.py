@@ -8,6 +8,7 @@ behind: the docker0 bridge and the netns mount of its default sandbox.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -153,7 +154,7 @@ class OwnDockerd:
         return pid is not None
 
     def remove_leftovers(self) -> None:
-        """The docker0 bridge, the default sandbox's netns mount, a stale socket."""
+        """The docker0 bridge, the default sandbox's netns mount, a stale socket, the empty /run/docker it makes."""
         if Path("/sys/class/net/docker0").exists():
             subprocess.run(["ip", "link", "delete", "docker0"], capture_output=True, check=False)
         for netns in (Path("/run/docker/netns/default"), self.home / "exec" / "netns" / "default"):
@@ -161,6 +162,9 @@ class OwnDockerd:
                 subprocess.run(["umount", "--lazy", str(netns)], capture_output=True, check=False)
                 netns.unlink(missing_ok=True)
         self.socket_path().unlink(missing_ok=True)
+        for empty in (Path("/run/docker/netns"), Path("/run/docker/plugins"), Path("/run/docker")):
+            with contextlib.suppress(OSError):
+                empty.rmdir()  # only when empty: a dockerd of the host's own would keep its files there
 
 
 own = OwnDockerd(layout.DOCKERD_DIR)

@@ -156,6 +156,12 @@ def _create() -> Cluster:
     if not layout.KIND.is_file():
         _step("kind built", lambda: _run_script(layout.BUILD_COMPONENTS, None))
     cluster = Cluster(layout.cluster_name(), layout.KUBECONFIG, engine, image)
+    if cluster.name in cluster.kind("get", "clusters", check=False).stdout.split():
+        # left by an engine that was stopped (a reboot, a killed dockerd): its nodes do not come back healthy
+        _step(
+            f"{cluster.name}, left from an earlier engine run, deleted",
+            lambda: cluster.kind("delete", "cluster", "--name", cluster.name),
+        )
     args = ["create", "cluster", "--config", str(layout.KIND_CONFIG), "--wait", "5m"]
     _step("kind create cluster", lambda: cluster.kind(*args, *(["--image", image] if image else []), timeout=900))
     _export_kubeconfig(cluster)
