@@ -23,7 +23,8 @@ class Cluster:
         self, *args: str, check: bool = True, timeout: float = 300, input: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         """`kubectl --kubeconfig KUBECONFIG ARGS...`, output captured as text."""
-        return _run([str(layout.KUBECTL), f"--kubeconfig={self.kubeconfig}", *args], self, check, timeout, input)
+        kubectl = str(layout.KUBECTL) if layout.KUBECTL.is_file() else "kubectl"
+        return _run([kubectl, f"--kubeconfig={self.kubeconfig}", *args], self, check, timeout, input)
 
     def docker(
         self, *args: str, check: bool = True, timeout: float = 300, input: str | None = None

@@ -139,20 +139,26 @@ def up() -> Cluster:
 
 def _create() -> Cluster:
     engine = system_engine()
-    pulls = engine is not None and registry_answers()
+    pulls = registry_answers()
+    if engine is None and not layout.DEBIAN_DOCKERD.exists():
+        raise ObservatoryError(
+            "cluster: no docker engine answers (docker version) and Debian's dockerd is not installed: start Docker, or apt-get install docker.io runc"
+        )
     image = None
     if not pulls:
-        why = "no registry answers" if engine else "no docker engine answers"
-        what = "the node image" + ("" if engine else ", and dockerd (Debian's docker.io) with the runtime wrapper")
+        on = "" if engine else ", on Debian's dockerd with the runtime wrapper (.tools/docker)"
         say(
-            f"{why} ({REGISTRY_PROBE if engine else 'docker version'}): building {what} locally from the pins in tools/versions.mk"
+            f"no registry answers ({REGISTRY_PROBE}): building the node image locally from the pins in tools/versions.mk{on}"
         )
-        if engine is None:
-            _step("kind built", lambda: _run_script(layout.BUILD_COMPONENTS, None))
-            _step("dockerd started (.tools/docker)", own.start)
-            engine = own.engine()
-        image = build_node_image(engine)
-    assert engine is not None
+        _step("node parts built", lambda: _run_script(layout.BUILD_COMPONENTS, None))
+    elif engine is None:
+        say("no docker engine answers: starting Debian's dockerd with the runtime wrapper (.tools/docker)")
+    if engine is None:
+        _step("dockerd started (.tools/docker)", own.start)
+        engine = own.engine()
+    if not pulls:
+        _step(f"node image {local_node_image()} ready", lambda: _run_script(layout.BUILD_NODE_IMAGE, engine))
+        image = local_node_image()
     if not layout.KIND.is_file():
         _step("kind built", lambda: _run_script(layout.BUILD_COMPONENTS, None))
     cluster = Cluster(layout.cluster_name(), layout.KUBECONFIG, engine, image)
