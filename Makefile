@@ -102,3 +102,4 @@ $(GOBIN)/.actionlint-%:
 
 # The kind cluster: make cluster, cluster-down, cluster-status, node-image.
 include tools/cluster.mk
+include tools/operators.mk
