@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,15 @@ class Cluster:
     kubeconfig: Path
     engine: Engine
     node_image: str | None = None
+
+    def environ(self) -> dict[str, str]:
+        """An environment for tools that reach the cluster themselves (helm, tilt, kind): KUBECONFIG, DOCKER_HOST and
+        the docker client that engine needs first on PATH, then .tools/bin."""
+        env = self.engine.environ()  # our docker client first on PATH when the engine is ours
+        env["KUBECONFIG"] = str(self.kubeconfig)
+        first, _, rest = env["PATH"].partition(os.pathsep) if self.engine.ours else ("", "", env["PATH"])
+        env["PATH"] = os.pathsep.join(p for p in (first, str(layout.TOOLS / "bin"), rest) if p)
+        return env
 
     def kubectl(
         self, *args: str, check: bool = True, timeout: float = 300, input: str | None = None
@@ -56,9 +66,7 @@ class CommandFailed(subprocess.CalledProcessError):
 def _run(
     args: list[str], cluster: Cluster, check: bool, timeout: float, input: str | None
 ) -> subprocess.CompletedProcess[str]:
-    env = cluster.engine.environ()
-    env["KUBECONFIG"] = str(cluster.kubeconfig)
-    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=timeout, input=input)
+    done = subprocess.run(args, capture_output=True, text=True, env=cluster.environ(), timeout=timeout, input=input)
     if check and done.returncode != 0:
         raise CommandFailed(done.returncode, args, done.stdout, done.stderr)
     return done

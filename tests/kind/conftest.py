@@ -21,7 +21,7 @@ from observatory.kind.dockerd import own
 
 @pytest.fixture(scope="package")
 def kind_cluster() -> Iterator[Cluster]:
-    """The cluster, up and healthy: `.kubeconfig`, `.kubectl(*args)`, `.docker(*args)`, `.load_image(name)`."""
+    """The cluster, up and healthy: `.kubeconfig`, `.kubectl(*args)`, `.docker(*args)`, `.load_image(name)`, `.environ()`."""
     created = lifecycle.current() is None
     host_sysctls = sysctls.read()
     try:
