@@ -14,6 +14,7 @@ usage: tools/build-operators.sh [--images] [--force]
 Builds into .tools/operators/bin, from the Go module proxy, at the pins of tools/versions.mk:
   prometheus-operator, prometheus-config-reloader   (PROMETHEUS_OPERATOR_VERSION)
   k6-operator                                       (K6_OPERATOR_VERSION)
+  kube-router (the NetworkPolicy controller)        (KUBE_ROUTER_VERSION)
 and copies their CRDs and RBAC manifests into .tools/operators/share/<module>@<version>/.
 A stamp per pin makes a second run a no-op until a pin changes (about 4 min cold per operator on 2 cores).
 
@@ -43,8 +44,10 @@ pin() {  # NAME's value in tools/versions.mk (the environment wins, so make can 
 }
 PROMETHEUS_OPERATOR_VERSION="$(pin PROMETHEUS_OPERATOR_VERSION)"
 K6_OPERATOR_VERSION="$(pin K6_OPERATOR_VERSION)"
+KUBE_ROUTER_VERSION="$(pin KUBE_ROUTER_VERSION)"
 PO_MODULE=github.com/prometheus-operator/prometheus-operator
 K6_MODULE=github.com/grafana/k6-operator
+KR_MODULE=github.com/cloudnativelabs/kube-router/v2
 
 out="$root/.tools/operators"
 bin="$out/bin"
@@ -117,7 +120,21 @@ if [ $force = 1 ] || [ ! -e "$bin/.k6-operator-$K6_OPERATOR_VERSION" ]; then
   echo "build-operators: k6-operator $K6_OPERATOR_VERSION built in $(elapsed $t)"
 fi
 
-echo "build-operators: prometheus-operator $PROMETHEUS_OPERATOR_VERSION and k6-operator $K6_OPERATOR_VERSION are in $bin"
+# --- kube-router: the NetworkPolicy controller (only its firewall runs) beside the kind cluster's CNI.
+if [ $force = 1 ] || [ ! -e "$bin/.kube-router-$KUBE_ROUTER_VERSION" ]; then
+  t=$SECONDS
+  echo "build-operators: building kube-router $KUBE_ROUTER_VERSION ..."
+  dir="$(module_dir "$KR_MODULE@$KUBE_ROUTER_VERSION")"
+  tree="$(writable_copy "$dir" "kube-router-$KUBE_ROUTER_VERSION")"
+  (cd "$tree" && nice -n 10 go build -p=1 -mod=mod -trimpath \
+     -ldflags "-s -X $KR_MODULE/pkg/version.Version=$KUBE_ROUTER_VERSION" -o "$bin/kube-router" ./cmd/kube-router) \
+    || { echo "build-operators: go build of kube-router $KUBE_ROUTER_VERSION failed (see above)" >&2; exit 1; }
+  rm -rf "$tree"
+  rm -f "$bin"/.kube-router-*; touch "$bin/.kube-router-$KUBE_ROUTER_VERSION"
+  echo "build-operators: kube-router $KUBE_ROUTER_VERSION built in $(elapsed $t)"
+fi
+
+echo "build-operators: prometheus-operator $PROMETHEUS_OPERATOR_VERSION, k6-operator $K6_OPERATOR_VERSION and kube-router $KUBE_ROUTER_VERSION are in $bin"
 [ $images = 1 ] || exit 0
 
 # --- images, with docker (the engine the kind cluster runs on; tools/images/engine.sh finds it, make cluster's own
@@ -153,6 +170,7 @@ image "observatory/prometheus-debian:$prometheus_version" prometheus "$prometheu
 image "ghcr.io/grafana/k6-operator:controller-$K6_OPERATOR_VERSION" k6-operator "$bin/k6-operator"
 # the TestRun's starter (k6-operator's default image name): its curl stand-in; the initializer runs the runner's image
 image "ghcr.io/grafana/k6-operator:latest-starter" k6-starter
+image "observatory/kube-router:$KUBE_ROUTER_VERSION" kube-router "$bin/kube-router"
 echo "build-operators: images built here from source; Prometheus is Debian's $prometheus_version, not the stack's"
 
 KIND_CLUSTER=${KIND_CLUSTER:-observatory}

@@ -9,6 +9,8 @@ KWOK_VERSION := v0.8.0
 # The CRDs the charts need: the prometheus-operator that kube-prometheus-stack 65.1.1 (Tiltfile) ships, k6-operator.
 PROMETHEUS_OPERATOR_VERSION := v0.77.1
 K6_OPERATOR_VERSION := v0.0.19
+# kube-router, only as the NetworkPolicy controller beside the kind cluster's CNI (tools/build-operators.sh).
+KUBE_ROUTER_VERSION := v2.1.0
 # uv compiles the dependency locks (make lock); pip installs from them with --require-hashes.
 UV_VERSION := 0.13.8
 # Tilt (built from its Go module source by tools/build-tilt.sh; tests/cluster evaluates the Tiltfile with it) and
