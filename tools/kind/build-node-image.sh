@@ -195,8 +195,12 @@ install -m 0755 "$bin/kubeadm" "$bin/kubelet" "$tools/bin/kubectl" "$r/usr/bin/"
 printf '%s' "$KUBERNETES_VERSION" >"$r/kind/version"
 install -m 0644 "$work/manifests/default-cni.yaml" "$work/manifests/default-storage.yaml" "$r/kind/manifests/"
 base="observatory/kind-base:$key"
-tar -C "$r" -c . | "$docker" import --change 'ENV container=docker' --change 'STOPSIGNAL SIGRTMIN+3' \
-  --change 'ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]' - "$base" >/dev/null
+tar -C "$r" -c . | "$docker" import - "$base-rootfs" >/dev/null
+# docker import and commit cannot set STOPSIGNAL: a Dockerfile adds kind's metadata (systemd exits on SIGRTMIN+3)
+mkdir -p "$work/ctx-base"
+printf 'FROM %s\nENV container=docker\nSTOPSIGNAL SIGRTMIN+3\nENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]\n' \
+  "$base-rootfs" >"$work/ctx-base/Dockerfile"
+DOCKER_BUILDKIT=0 "$docker" build --quiet -t "$base" "$work/ctx-base" >/dev/null
 rm -rf --one-file-system "$r"
 echo "node-image: base image (kind $KIND_VERSION's images/base on Debian bookworm) in $(elapsed $t)"
 
@@ -222,5 +226,5 @@ for _ in $(seq 1 60); do "$docker" exec "$build_container" pgrep containerd >/de
 "$docker" commit --change 'ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]' \
   --change "LABEL observatory.node-key=$key" "$build_container" "$image" >/dev/null
 "$docker" rm -f -v "$build_container" >/dev/null; build_container=""
-"$docker" rmi "$base" >/dev/null 2>&1 || true
+"$docker" rmi "$base" "$base-rootfs" >/dev/null 2>&1 || true
 echo "node-image: $image ($imported images in its containerd) in $(elapsed $t); built in $(elapsed $start_all)"
