@@ -39,6 +39,10 @@ for arg in "$@"; do
 done
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# .tools resolved (it may be a symlink shared by worktrees): the Kubernetes tree must sit at the very path
+# tools/build-controlplane.sh used, or Go's build cache, keyed by source directories, serves nothing.
+mkdir -p "$root/.tools"
+tools="$(cd "$root/.tools" && pwd -P)"
 pin() {  # the value of NAME in tools/versions.mk (the environment wins)
   local name="$1" value="${!1:-}"
   [ -n "$value" ] || value="$(sed -n "s/^$name[[:space:]]*:\?=[[:space:]]*//p" "$root/tools/versions.mk" | tail -1)"
@@ -54,7 +58,6 @@ COREDNS_VERSION="$(pin COREDNS_VERSION)"
 LOCAL_PATH_PROVISIONER_VERSION="$(pin LOCAL_PATH_PROVISIONER_VERSION)"
 
 command -v go >/dev/null 2>&1 || { echo "build-components: go is needed (install Go >= 1.24, e.g. apt-get install golang)" >&2; exit 1; }
-tools="$root/.tools"
 bin="$tools/kind/bin"
 cni="$tools/kind/cni"
 src="$tools/src"
