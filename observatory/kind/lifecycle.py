@@ -138,7 +138,7 @@ def up() -> Cluster:
 
 
 def _create() -> Cluster:
-    engine = system_engine()
+    engine = _running_engine()
     pulls = registry_answers()
     if engine is None and not layout.DEBIAN_DOCKERD.exists():
         raise ObservatoryError(
