@@ -48,13 +48,12 @@ def test_the_host_sysctls_are_recorded_while_the_cluster_runs(kind_cluster: Clus
 
 def probe_pod(cluster: Cluster, name: str, node: str, script: str) -> str:
     """Run `script` (bash) in a pod on `node` and return what it printed; the pod is deleted afterwards."""
-    image = next(
-        c["image"]
-        for pod in json.loads(cluster.kubectl("get", "pods", "-n", "local-path-storage", "-o", "json").stdout)["items"]
-        for c in pod["spec"]["containers"]
+    # the helper image kind preloads for local-path's volume scripts has bash and nothing that listens
+    deployment = json.loads(
+        cluster.kubectl("get", "deployment", "local-path-provisioner", "-n", "local-path-storage", "-o", "json").stdout
     )
-    # the provisioner's image runs its binary; its helper image (bash, no server) is what kind preloads for scripts
-    helper = image.replace("local-path-provisioner", "local-path-helper")
+    command = deployment["spec"]["template"]["spec"]["containers"][0]["command"]
+    helper = command[command.index("--helper-image") + 1]
     overrides = {
         "spec": {
             "nodeName": node,
