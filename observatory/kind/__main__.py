@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from observatory.errors import ObservatoryError
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("command", choices=["up", "down", "status", "node-image"])
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # a killed `make cluster` cleans up as Ctrl-C does
     from observatory.kind import lifecycle, status  # heavy imports after --help
     from observatory.kind.cluster import CommandFailed
 
@@ -53,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         print("cluster: interrupted; everything this run started was removed", file=sys.stderr)
         return 130
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -141,8 +141,17 @@ class OwnDockerd:
         return lines[-1][:300] if lines else "(empty log)"
 
     def stop(self) -> bool:
-        """Stop our dockerd and remove what it leaves on the host; True when it was running."""
+        """Stop our dockerd and remove what it leaves on the host; True when it was running.
+
+        Without a dockerd of ours running, the leftovers of one that died are removed only when no other dockerd
+        runs: docker0 is then nobody else's."""
         pid = self.pid()
+        if pid is None:
+            others = subprocess.run(["pgrep", "-x", "dockerd"], capture_output=True, check=False).stdout.strip()
+            if (self.home / "dockerd.pid").exists() and not others:
+                self.remove_leftovers()
+                (self.home / "dockerd.pid").unlink(missing_ok=True)
+            return False
         if pid:
             os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + 60
@@ -151,7 +160,7 @@ class OwnDockerd:
             if Path(f"/proc/{pid}").exists():
                 os.kill(pid, signal.SIGKILL)
         self.remove_leftovers()
-        return pid is not None
+        return True
 
     def remove_leftovers(self) -> None:
         """The docker0 bridge, the default sandbox's netns mount, a stale socket, the empty /run/docker it makes."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # .tools may be a symlink shared by several worktrees: resolved, every worktree names the same dockerd and state.
 TOOLS = (ROOT / ".tools").resolve()
-KIND_CONFIG = ROOT / "kind-config.yaml"
+# OBSERVATORY_KIND_CONFIG names another config (a probe cluster beside the real one, in tests).
+KIND_CONFIG = Path(os.environ.get("OBSERVATORY_KIND_CONFIG", ROOT / "kind-config.yaml"))
 KIND = TOOLS / "bin" / "kind"
 KUBECTL = TOOLS / "bin" / "kubectl"
 KIND_DIR = TOOLS / "kind"

@@ -24,6 +24,8 @@ from observatory.kind.dockerd import Engine, own, system_engine
 from observatory.tools import pinned_versions
 
 REGISTRY_PROBE = "https://registry-1.docker.io/v2/"
+# The node image's build container, which a failure or Ctrl-C may leave (tools/kind/build-node-image.sh names it).
+BUILD_CONTAINERS = "name=^observatory-node-build-"
 
 
 def say(message: str) -> None:
@@ -127,11 +129,13 @@ def up() -> Cluster:
             f"cluster: {existing.name} exists but is not healthy ({problem}): run make cluster-down, then make cluster"
         )
     sysctls.record(layout.SYSCTL_RECORD)
+    dockerd_was_running = own.pid() is not None
     try:
         cluster = _create()
     except BaseException:
         say("cleaning up after the failure")
-        down(quiet=True)
+        # a dockerd that ran before this call may hold other work (image builds): only one this call started stops
+        down(quiet=True, stop_dockerd=not dockerd_was_running)
         raise
     say(f"{cluster.name} is up in {time.monotonic() - started:.0f} s: KUBECONFIG={cluster.kubeconfig}")
     return cluster
@@ -180,7 +184,7 @@ def _create() -> Cluster:
     return cluster
 
 
-def down(quiet: bool = False) -> None:
+def down(quiet: bool = False, stop_dockerd: bool = True) -> None:
     """Delete the cluster, stop our dockerd, remove what it leaves, restore the host sysctls. Safe to repeat."""
     cluster = current()
     if cluster is not None:
@@ -188,7 +192,7 @@ def down(quiet: bool = False) -> None:
     if own.pid() and own.answers():
         engine = own.engine()
         leftovers = subprocess.run(
-            [engine.cli, "ps", "-aq", "--filter", "label=observatory.kind-build"],
+            [engine.cli, "ps", "-aq", "--filter", BUILD_CONTAINERS],
             capture_output=True,
             text=True,
             env=engine.environ(),
@@ -196,10 +200,8 @@ def down(quiet: bool = False) -> None:
         if leftovers:
             subprocess.run([engine.cli, "rm", "-f", "-v", *leftovers], capture_output=True, env=engine.environ())
         subprocess.run([engine.cli, "network", "rm", "kind"], capture_output=True, env=engine.environ())
-    if own.pid():
-        _step("our dockerd stopped; docker0 and its netns removed", own.stop)
-    else:
-        own.remove_leftovers()
+    if stop_dockerd and own.stop():
+        say("our dockerd stopped; docker0 and its netns removed")
     layout.KUBECONFIG.unlink(missing_ok=True)
     changed = sysctls.restore(layout.SYSCTL_RECORD)
     if changed:

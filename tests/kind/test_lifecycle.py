@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from observatory.kind import layout, sysctls
+from observatory.kind import layout, lifecycle, sysctls
 from observatory.kind.cluster import Cluster
 
 ROLES = {"monitoring", "services", "load"}
@@ -29,6 +29,15 @@ def test_up_on_a_healthy_cluster_changes_nothing(kind_cluster: Cluster) -> None:
     assert done.returncode == 0, done.stderr
     assert "nothing to do" in done.stdout
     assert node_containers(kind_cluster) == before
+
+
+def test_the_cleanup_of_build_containers_spares_the_nodes(kind_cluster: Cluster) -> None:
+    """A failed or interrupted `make cluster` removes the node image's build container: never a node."""
+    assert kind_cluster.docker("ps", "-aq", "--filter", lifecycle.BUILD_CONTAINERS).stdout.split() == []
+    labels = kind_cluster.docker(
+        "inspect", "--format", "{{json .Config.Labels}}", *kind_cluster.nodes()
+    ).stdout.splitlines()
+    assert all("observatory.kind-build" not in json.loads(line) for line in labels)
 
 
 def test_every_node_is_ready_with_the_role_kind_config_gives_it(kind_cluster: Cluster) -> None:

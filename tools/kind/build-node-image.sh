@@ -64,7 +64,8 @@ slim_packages="iptables,iproute2,conntrack,ca-certificates"
 rootfs="$root/tools/kind/rootfs.sh"
 
 key="$( { cat "${BASH_SOURCE[0]}" "$rootfs"; "$rootfs" --key "$node_packages"; "$rootfs" --key "$slim_packages"; echo "$KIND_VERSION $KUBERNETES_VERSION"
-          ls -1a "$bin" "$cni" "$tools/bin" | grep '^\.[a-z]'; } | sha256sum | cut -c1-12)"
+          ls -1a "$bin" "$cni" "$tools/bin" | grep -E '^\.(kind|kubernetes|etcd|containerd|crictl|cni-plugins|coredns|local-path-provisioner|standins)-'; } \
+        | sha256sum | cut -c1-12)"
 if [ $force = 0 ] && [ "$("$docker" image inspect --format '{{index .Config.Labels "observatory.node-key"}}' "$image" 2>/dev/null)" = "$key" ]; then
   echo "node-image: $image is up to date (key $key)"
   exit 0
@@ -206,8 +207,9 @@ echo "node-image: base image (kind $KIND_VERSION's images/base on Debian bookwor
 
 # --- kind's buildImage: a build container, its containerd holding every image (pinned, as kind imports them), commit
 t=$SECONDS
+# Named, not labelled: docker commit copies a container's labels into the image, and so onto every node.
 build_container="observatory-node-build-$$"
-"$docker" run -d --name "$build_container" --label observatory.kind-build=1 --privileged --security-opt seccomp=unconfined \
+"$docker" run -d --name "$build_container" --privileged --security-opt seccomp=unconfined \
   --entrypoint=sleep "$base" infinity >/dev/null
 "$docker" exec "$build_container" bash -c 'nohup containerd >/var/log/containerd-build.log 2>&1 &'
 for _ in $(seq 1 120); do
