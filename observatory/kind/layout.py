@@ -14,7 +14,12 @@ KIND_CONFIG = Path(os.environ.get("OBSERVATORY_KIND_CONFIG", ROOT / "kind-config
 KIND = TOOLS / "bin" / "kind"
 KUBECTL = TOOLS / "bin" / "kubectl"
 KIND_DIR = TOOLS / "kind"
-KUBECONFIG = KIND_DIR / "kubeconfig"
+# The real cluster's kubeconfig; a probe cluster (OBSERVATORY_KIND_CONFIG) gets its own beside it.
+KUBECONFIG = KIND_DIR / (
+    "kubeconfig"
+    if "OBSERVATORY_KIND_CONFIG" not in os.environ
+    else f"kubeconfig-{Path(os.environ['OBSERVATORY_KIND_CONFIG']).stem}"
+)
 SYSCTL_RECORD = KIND_DIR / "host-sysctls.json"
 # A folder holding only `docker` → the Debian docker.io client, put first on kind's PATH: a newer client elsewhere on
 # PATH may refuse dockerd 20.10's API.

@@ -185,24 +185,33 @@ def _create() -> Cluster:
 
 
 def down(quiet: bool = False, stop_dockerd: bool = True) -> None:
-    """Delete the cluster, stop our dockerd, remove what it leaves, restore the host sysctls. Safe to repeat."""
+    """Delete the cluster, stop our dockerd, remove what it leaves, restore the host sysctls. Safe to repeat.
+
+    While another kind cluster runs on the engine (a probe beside the real one), the engine and the sysctls stay."""
     cluster = current()
     if cluster is not None:
         _step(f"{cluster.name} deleted", lambda: cluster.kind("delete", "cluster", "--name", cluster.name, timeout=300))
-    if own.pid() and own.answers():
-        engine = own.engine()
+    layout.KUBECONFIG.unlink(missing_ok=True)
+    engine = _running_engine()
+    others: list[str] = []
+    if engine is not None and layout.KIND.is_file():
+        others = Cluster("", layout.KUBECONFIG, engine).kind("get", "clusters", check=False).stdout.split()
+    if engine is not None and engine.ours:
+        docker = [engine.cli]
         leftovers = subprocess.run(
-            [engine.cli, "ps", "-aq", "--filter", BUILD_CONTAINERS],
-            capture_output=True,
-            text=True,
-            env=engine.environ(),
+            [*docker, "ps", "-aq", "--filter", BUILD_CONTAINERS], capture_output=True, text=True, env=engine.environ()
         ).stdout.split()
         if leftovers:
-            subprocess.run([engine.cli, "rm", "-f", "-v", *leftovers], capture_output=True, env=engine.environ())
-        subprocess.run([engine.cli, "network", "rm", "kind"], capture_output=True, env=engine.environ())
+            subprocess.run([*docker, "rm", "-f", "-v", *leftovers], capture_output=True, env=engine.environ())
+        if not others:
+            subprocess.run([*docker, "network", "rm", "kind"], capture_output=True, env=engine.environ())
+    if others:
+        say(
+            f"other kind clusters still run ({', '.join(others)}): the engine and the host sysctls are left as they are"
+        )
+        return
     if stop_dockerd and own.stop():
         say("our dockerd stopped; docker0 and its netns removed")
-    layout.KUBECONFIG.unlink(missing_ok=True)
     changed = sysctls.restore(layout.SYSCTL_RECORD)
     if changed:
         say("host sysctls restored: " + ", ".join(f"{name} {was}→{now}" for name, (was, now) in changed.items()))
