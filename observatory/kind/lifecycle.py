@@ -19,7 +19,7 @@ from pathlib import Path
 
 from observatory.errors import ObservatoryError
 from observatory.kind import layout, sysctls
-from observatory.kind.cluster import Cluster
+from observatory.kind.cluster import Cluster, CommandFailed
 from observatory.kind.dockerd import Engine, own, system_engine
 from observatory.tools import pinned_versions
 
@@ -76,7 +76,10 @@ def health(cluster: Cluster) -> str | None:
     if len(running) != expected:
         return f"{len(running)} of {expected} node containers running"
     if not cluster.kubeconfig.is_file():
-        _export_kubeconfig(cluster)
+        try:
+            _export_kubeconfig(cluster)
+        except CommandFailed as failed:
+            return f"its kubeconfig cannot be read: {failed.stderr.strip()[-120:]}"
     done = cluster.kubectl("get", "nodes", "-o", "json", check=False, timeout=60)
     if done.returncode != 0:
         return f"the API server does not answer ({done.stderr.strip()[:120]})"
@@ -193,6 +196,8 @@ def down(quiet: bool = False, stop_dockerd: bool = True) -> None:
         _step(f"{cluster.name} deleted", lambda: cluster.kind("delete", "cluster", "--name", cluster.name, timeout=300))
     layout.KUBECONFIG.unlink(missing_ok=True)
     engine = _running_engine()
+    if engine is not None:
+        _remove_node_containers(engine, layout.cluster_name())
     others: list[str] = []
     if engine is not None and layout.KIND.is_file():
         others = Cluster("", layout.KUBECONFIG, engine).kind("get", "clusters", check=False).stdout.split()
@@ -217,6 +222,25 @@ def down(quiet: bool = False, stop_dockerd: bool = True) -> None:
         say("host sysctls restored: " + ", ".join(f"{name} {was}→{now}" for name, (was, now) in changed.items()))
     elif not quiet:
         say("host sysctls as recorded")
+
+
+def _remove_node_containers(engine: Engine, name: str) -> None:
+    """Remove the cluster's node containers kind did not list: an interrupted `docker run` still creates its
+    container after the client is gone, so poll until the engine shows none three times in a row."""
+    quiet_polls = 0
+    while quiet_polls < 3:
+        ids = subprocess.run(
+            [engine.cli, "ps", "-aq", "--filter", f"label=io.x-k8s.kind.cluster={name}"],
+            capture_output=True,
+            text=True,
+            env=engine.environ(),
+        ).stdout.split()
+        if ids:
+            subprocess.run([engine.cli, "rm", "-f", "-v", *ids], capture_output=True, env=engine.environ())
+            quiet_polls = 0
+        else:
+            quiet_polls += 1
+        time.sleep(1)
 
 
 def node_image_only() -> str:

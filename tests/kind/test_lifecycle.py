@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from observatory.kind import layout, lifecycle, sysctls
 from observatory.kind.cluster import Cluster
@@ -99,3 +103,41 @@ def test_a_pod_reaches_coredns_on_another_node_by_pod_ip_and_by_service(kind_clu
     lines = probe_pod(kind_cluster, "kind-network-probe", other, script).split()
     assert lines[0] == "OK"
     assert int(lines[1]) > 0
+
+
+PROBE_CONFIG = """\
+kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+name: lifecycle-probe
+nodes:
+  - role: control-plane
+"""
+
+
+def test_ctrl_c_during_up_removes_what_that_run_started_and_nothing_else(kind_cluster: Cluster, tmp_path: Path) -> None:
+    """A second, 1-node cluster beside the real one, interrupted while kind creates it: its node goes, the real
+    cluster's nodes, the engine and the sysctl record stay."""
+    config = tmp_path / "lifecycle-probe.yaml"
+    config.write_text(PROBE_CONFIG)
+    before, record = node_containers(kind_cluster), layout.SYSCTL_RECORD.read_text()
+    probe = ("ps", "-aq", "--filter", "label=io.x-k8s.kind.cluster=lifecycle-probe")
+    env = {**os.environ, "OBSERVATORY_KIND_CONFIG": str(config)}
+    up = subprocess.Popen(
+        [sys.executable, "-m", "observatory.kind", "up"], cwd=layout.ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 600  # a bound on a wait for an event, not a timed assertion
+        while not kind_cluster.docker(*probe).stdout.split():
+            assert up.poll() is None, "make cluster ended before kind created the probe's node"
+            assert time.monotonic() < deadline, "kind did not create the probe's node container"
+            time.sleep(0.5)
+        up.send_signal(signal.SIGINT)
+        output, _ = up.communicate(timeout=600)
+    finally:
+        if up.poll() is None:
+            up.kill()
+    assert up.returncode == 130, output
+    assert kind_cluster.docker(*probe).stdout.split() == []
+    assert node_containers(kind_cluster) == before
+    assert layout.SYSCTL_RECORD.read_text() == record
+    assert kind_cluster.kubectl("get", "nodes").returncode == 0
