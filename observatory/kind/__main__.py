@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["up", "down", "status", "node-image"])
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)  # a killed `make cluster` cleans up as Ctrl-C does
+    # Ctrl-C cleans up even where SIGINT was inherited ignored (a script's background job, some CI runners)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from observatory.kind import lifecycle, status  # heavy imports after --help
     from observatory.kind.cluster import CommandFailed
 
