@@ -40,6 +40,13 @@ def test_the_scripts_tags_are_on_the_command_line_beside_the_operators() -> None
     assert (tags["framework"], tags["profile"], tags["workload"]) == (env["FRAMEWORK"], env["PROFILE"], env["WORKLOAD"])
 
 
+def test_the_operators_initializer_sees_the_scripts_environment() -> None:
+    """k6-operator's initializer runs `k6 archive ARGUMENTS` then `k6 inspect` for the scenario's VUs; archive reads
+    no environment by default, so it saw the script's default (a 1-VU smoke test) and the operator refused two runners
+    ("number of instances > number of VUs"), on the kind cluster."""
+    assert "--include-system-env-vars" in rendered_testrun()["spec"]["arguments"].split()
+
+
 def test_the_starter_is_restricted_and_on_the_load_node() -> None:
     """The starter pod gets only what the TestRun gives it: without these, Pod Security "restricted" rejects it."""
     run = rendered_testrun()
