@@ -102,10 +102,10 @@ def _step(what: str, action: Callable[[], object]) -> object:
     return result
 
 
-def _run_script(script: Path, engine: Engine | None) -> None:
+def _run_script(script: Path, engine: Engine | None, *args: str) -> None:
     """A build script of tools/kind, its output streamed; one error line if it fails."""
     env = engine.environ() if engine else None
-    done = subprocess.run(["bash", str(script)], env=env, check=False)
+    done = subprocess.run(["bash", str(script), *args], env=env, check=False)
     if done.returncode != 0:
         raise ObservatoryError(
             f"cluster: {script.relative_to(layout.ROOT)} failed (exit {done.returncode}); see its output above"
@@ -167,7 +167,7 @@ def _create() -> Cluster:
         _step(f"node image {local_node_image()} ready", lambda: _run_script(layout.BUILD_NODE_IMAGE, engine))
         image = local_node_image()
     if not layout.KIND.is_file():
-        _step("kind built", lambda: _run_script(layout.BUILD_COMPONENTS, None))
+        _step("kind built", lambda: _run_script(layout.BUILD_COMPONENTS, None, "kind"))
     cluster = Cluster(layout.cluster_name(), layout.KUBECONFIG, engine, image)
     if cluster.name in cluster.kind("get", "clusters", check=False).stdout.split():
         # left by an engine that was stopped (a reboot, a killed dockerd): its nodes do not come back healthy
