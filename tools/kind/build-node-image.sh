@@ -72,6 +72,9 @@ if [ $force = 0 ] && [ "$("$docker" image inspect --format '{{index .Config.Labe
 fi
 
 start_all=$SECONDS
+# the intermediate images of earlier keys (an interrupted build leaves its base behind)
+"$docker" images --format '{{.Repository}}:{{.Tag}}' | grep -E '^observatory/kind-(slim|base):' | grep -v ":$key" \
+  | xargs -r "$docker" rmi >/dev/null 2>&1 || true
 elapsed() { printf '%dm%02ds' $(( (SECONDS - $1) / 60 )) $(( (SECONDS - $1) % 60 )); }
 work="$(mktemp -d /tmp/kind-node-image.XXXXXX)"
 build_container=""
