@@ -15,11 +15,11 @@ Builds into .tools/operators/bin, from the Go module proxy, at the pins of tools
   prometheus-operator, prometheus-config-reloader   (PROMETHEUS_OPERATOR_VERSION)
   k6-operator                                       (K6_OPERATOR_VERSION)
   kube-router (the NetworkPolicy controller)        (KUBE_ROUTER_VERSION)
+  prometheus (Kubernetes service discovery only)    (PROMETHEUS_VERSION; Debian's 2.42 has no Kubernetes discovery)
 and copies their CRDs and RBAC manifests into .tools/operators/share/<module>@<version>/.
 A stamp per pin makes a second run a no-op until a pin changes (about 4 min cold per operator on 2 cores).
 
-  --images  also build their images with docker (tools/operators/images/*), and an image of Debian's
-            Prometheus binary (/usr/bin/prometheus, Debian package `prometheus`), on the stand-in base
+  --images  also build their images with docker (tools/operators/images/*) on the stand-in base
             python:3.11.14-slim-bookworm that `make images` imports (no registry is reachable here)
   --force   rebuild even if the stamps say the pinned versions are there
 EOF
@@ -45,6 +45,7 @@ pin() {  # NAME's value in tools/versions.mk (the environment wins, so make can 
 PROMETHEUS_OPERATOR_VERSION="$(pin PROMETHEUS_OPERATOR_VERSION)"
 K6_OPERATOR_VERSION="$(pin K6_OPERATOR_VERSION)"
 KUBE_ROUTER_VERSION="$(pin KUBE_ROUTER_VERSION)"
+PROMETHEUS_VERSION="$(pin PROMETHEUS_VERSION)"
 PO_MODULE=github.com/prometheus-operator/prometheus-operator
 K6_MODULE=github.com/grafana/k6-operator
 KR_MODULE=github.com/cloudnativelabs/kube-router/v2
@@ -120,6 +121,33 @@ if [ $force = 1 ] || [ ! -e "$bin/.k6-operator-$K6_OPERATOR_VERSION" ]; then
   echo "build-operators: k6-operator $K6_OPERATOR_VERSION built in $(elapsed $t)"
 fi
 
+# --- Prometheus at the stack's version from its Go module (tagged v0.x: v2.54.1 is v0.54.1), with only the Kubernetes
+# service discovery compiled in (plugins/plugins.go rewritten; file and http discovery stay, plugins/minimum.go): the
+# operator's scrape configurations use only that. No web UI assets (they need npm); the HTTP API is complete.
+if [ $force = 1 ] || [ ! -e "$bin/.prometheus-$PROMETHEUS_VERSION" ]; then
+  t=$SECONDS
+  echo "build-operators: building prometheus $PROMETHEUS_VERSION (Kubernetes service discovery only) ..."
+  module_version="v0.${PROMETHEUS_VERSION#v2.}"
+  dir="$(module_dir "github.com/prometheus/prometheus@$module_version")"
+  tree="$(writable_copy "$dir" "prometheus-$PROMETHEUS_VERSION")"
+  cat >"$tree/plugins/plugins.go" <<'EOF_PLUGINS'
+package plugins
+
+import (
+	// Only the Kubernetes service discovery: prometheus-operator's scrape configurations use nothing else.
+	_ "github.com/prometheus/prometheus/discovery/kubernetes"
+)
+EOF_PLUGINS
+  v="github.com/prometheus/common/version"
+  ldflags="-s -X $v.Version=${PROMETHEUS_VERSION#v} -X $v.Revision=$PROMETHEUS_VERSION -X $v.Branch=$PROMETHEUS_VERSION"
+  ldflags="$ldflags -X $v.BuildUser=observatory -X $v.BuildDate=19700101-00:00:00"
+  (cd "$tree" && nice -n 10 go build -p=1 -mod=mod -trimpath -ldflags "$ldflags" -o "$bin/prometheus" ./cmd/prometheus) \
+    || { echo "build-operators: go build of prometheus $PROMETHEUS_VERSION failed (see above)" >&2; exit 1; }
+  rm -rf "$tree"
+  rm -f "$bin"/.prometheus-v*; touch "$bin/.prometheus-$PROMETHEUS_VERSION"
+  echo "build-operators: prometheus $PROMETHEUS_VERSION built in $(elapsed $t)"
+fi
+
 # --- kube-router: the NetworkPolicy controller (only its firewall runs) beside the kind cluster's CNI.
 if [ $force = 1 ] || [ ! -e "$bin/.kube-router-$KUBE_ROUTER_VERSION" ]; then
   t=$SECONDS
@@ -146,9 +174,6 @@ cd "$root"
 source tools/images/engine.sh
 BASE=${BASE:-docker.io/library/python:3.11.14-slim-bookworm}
 image_exists "$BASE" || { echo "build-operators: the base image $BASE is missing: run make images first" >&2; exit 1; }
-prometheus_binary=${PROMETHEUS_BINARY:-/usr/bin/prometheus}
-[ -x "$prometheus_binary" ] || { echo "build-operators: $prometheus_binary is missing: apt-get install prometheus" >&2; exit 1; }
-prometheus_version="$("$prometheus_binary" --version 2>&1 | sed -n 's/^prometheus, version \([0-9.]*\).*/\1/p')"
 
 built=()
 image() {  # image NAME RECIPE FILE...: build tools/operators/images/RECIPE with FILEs copied into its context
@@ -166,12 +191,12 @@ image() {  # image NAME RECIPE FILE...: build tools/operators/images/RECIPE with
 PO=${PROMETHEUS_OPERATOR_VERSION}
 image "quay.io/prometheus-operator/prometheus-operator:$PO" operator "$bin/prometheus-operator"
 image "quay.io/prometheus-operator/prometheus-config-reloader:$PO" config-reloader "$bin/prometheus-config-reloader"
-image "observatory/prometheus-debian:$prometheus_version" prometheus "$prometheus_binary"
+image "observatory/prometheus:$PROMETHEUS_VERSION" prometheus "$bin/prometheus"
 image "ghcr.io/grafana/k6-operator:controller-$K6_OPERATOR_VERSION" k6-operator "$bin/k6-operator"
 # the TestRun's starter (k6-operator's default image name): its curl stand-in; the initializer runs the runner's image
 image "ghcr.io/grafana/k6-operator:latest-starter" k6-starter
 image "observatory/kube-router:$KUBE_ROUTER_VERSION" kube-router "$bin/kube-router"
-echo "build-operators: images built here from source; Prometheus is Debian's $prometheus_version, not the stack's"
+echo "build-operators: images built here from source (Prometheus $PROMETHEUS_VERSION with Kubernetes discovery only)"
 
 KIND_CLUSTER=${KIND_CLUSTER:-observatory}
 kind=${KIND:-$root/.tools/bin/kind}

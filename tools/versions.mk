@@ -9,6 +9,10 @@ KWOK_VERSION := v0.8.0
 # The CRDs the charts need: the prometheus-operator that kube-prometheus-stack 65.1.1 (Tiltfile) ships, k6-operator.
 PROMETHEUS_OPERATOR_VERSION := v0.77.1
 K6_OPERATOR_VERSION := v0.0.19
+# Prometheus for the kind cluster's monitoring, the version kube-prometheus-stack 65.1.1 runs, built from its Go module
+# (v0.54.1 = v2.54.1) with only the Kubernetes service discovery: Debian's 2.42 has none (it cannot read the operator's
+# scrape configurations).
+PROMETHEUS_VERSION := v2.54.1
 # kube-router, only as the NetworkPolicy controller beside the kind cluster's CNI (tools/build-operators.sh).
 KUBE_ROUTER_VERSION := v2.1.0
 # uv compiles the dependency locks (make lock); pip installs from them with --require-hashes.
