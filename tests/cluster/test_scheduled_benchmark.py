@@ -4,7 +4,7 @@ The chart renders the pod (a replica sweep of a short ladder); this test runs it
 exactly as rendered (command, arguments, environment with Kubernetes' $(VAR) expansion), with three translations a
 cluster would make: /scripts is loadtests/, /results is a temporary folder, and the Service's DNS name is a server on
 loopback. The kubectl steps are checked for order and arguments here; tests/controlplane runs them as the
-ServiceAccount against a real API server, and tests/containers runs the whole pod with podman.
+ServiceAccount against a real API server, and tests/kind runs the whole pod on a real kind cluster.
 
 The loopback server stands in for a service whose capacity grows with replicas: it answers within a millisecond while
 the offered rate is at most 10 req/s per replica, and in 1.2 s (over the test's 1 s SLO) above that. So the ladder
