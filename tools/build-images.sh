@@ -47,8 +47,11 @@ standin() {  # standin IMAGE RECIPE WHAT [file to copy into the context]
 }
 
 kubectl_binary() {
+  # not Google Cloud SDK's kubectl "dispatcher" (/usr/bin/kubectl on some machines): it only picks a sibling binary
   for candidate in .tools/controlplane/bin/kubectl .tools/bin/kubectl /usr/bin/kubectl "$(command -v kubectl || true)"; do
-    [ -n "$candidate" ] && [ -x "$candidate" ] && { echo "$candidate"; return; }
+    [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+    "$candidate" version --client 2>/dev/null | grep -q dispatcher && continue
+    echo "$candidate"; return
   done
   echo "images: no kubectl binary for the kubectl stand-in (apt-get install kubectl or the controlplane build)" >&2
   exit 1
