@@ -22,6 +22,7 @@ from typing import Any
 
 from observatory.errors import ObservatoryError
 from observatory.judging import Slo, from_trials, judge
+from observatory.k6_runners import merge_runners
 from observatory.results import Latency, Run, Trial
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
@@ -179,7 +180,8 @@ def runs_from_summaries(folder: Path) -> list[Run]:
         if data["observatory"].get("hostCpus"):
             host_cpus.setdefault(run_id, set()).add(int(data["observatory"]["hostCpus"]))
     runs = []
-    for run_id, judged in sorted(grouped.items()):
+    for run_id, judged_runners in sorted(grouped.items()):
+        judged = merge_runners(judged_runners)  # a TestRun's runners share a testid: one trial (k6_runners.py)
         trials = [trial for trial, _ in judged]
         slos = {(slo.p99_ms, slo.error_rate) for _, slo in judged}
         if len(slos) > 1:
