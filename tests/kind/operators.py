@@ -76,17 +76,22 @@ def images() -> dict[str, str]:
 STARTER_IMAGE = "ghcr.io/grafana/k6-operator:latest-starter"
 
 
-def missing_builds() -> list[str]:
-    """What `make operators` has not built yet (stamps of the pinned versions, the copied manifests)."""
+def missing_builds(*parts: str) -> list[str]:
+    """What `make operators` has not built yet of `parts` (all by default): stamps of the pinned versions, manifests."""
     v = versions()
-    wanted = [
-        OPERATORS / "bin" / f".prometheus-operator-{v['PROMETHEUS_OPERATOR_VERSION']}",
-        OPERATORS / "bin" / f".k6-operator-{v['K6_OPERATOR_VERSION']}",
-        OPERATORS / "bin" / f".prometheus-{v['PROMETHEUS_VERSION']}",
-        SHARE / "prometheus-operator" / "prometheus-operator-crd",
-        SHARE / "k6-operator" / "bundle.yaml",
-    ]
-    return [str(p.relative_to(ROOT)) for p in wanted if not p.exists()]
+    wanted = {
+        "prometheus-operator": [
+            OPERATORS / "bin" / f".prometheus-operator-{v['PROMETHEUS_OPERATOR_VERSION']}",
+            SHARE / "prometheus-operator" / "prometheus-operator-crd",
+        ],
+        "prometheus": [OPERATORS / "bin" / f".prometheus-{v['PROMETHEUS_VERSION']}"],
+        "k6-operator": [
+            OPERATORS / "bin" / f".k6-operator-{v['K6_OPERATOR_VERSION']}",
+            SHARE / "k6-operator" / "bundle.yaml",
+        ],
+    }
+    paths = [p for part in (parts or tuple(wanted)) for p in wanted[part]]
+    return [str(p.relative_to(ROOT)) for p in paths if not p.exists()]
 
 
 def load_yaml(path: Path) -> list[dict[str, Any]]:

@@ -116,7 +116,7 @@ def copy_summaries(kube: Kube, namespace: str, dest: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def ran(kube: Kube, kind_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ran]:
-    missing = operators.missing_builds()
+    missing = operators.missing_builds("k6-operator")
     if missing:
         pytest.fail(f"the operators are not built ({', '.join(missing)}): run make operators")
     for image in chart_images_module().images():
