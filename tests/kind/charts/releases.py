@@ -105,14 +105,21 @@ class Kube:
         return self.json(*args)["items"]
 
     def wait_for(self, what: str, condition, timeout: float = 300, every: float = 2):  # type: ignore[no-untyped-def]
-        """Poll `condition()` until it returns something true; fail with `what` after `timeout` s."""
+        """Poll `condition()` until it returns something true; fail with `what` after `timeout` s. A kubectl that
+        fails meanwhile is tried again: under load on 2 cores the API server misses TLS handshakes now and then."""
         deadline = time.monotonic() + timeout
+        error: KubeError | None = None
         while True:
-            value = condition()
+            try:
+                value = condition()
+            except KubeError as failed:
+                value, error = None, failed
             if value:
                 return value
             if time.monotonic() > deadline:
-                raise AssertionError(f"{what}: not after {timeout:.0f} s")
+                raise AssertionError(
+                    f"{what}: not after {timeout:.0f} s" + (f" (last error: {error})" if error else "")
+                )
             time.sleep(every)
 
 

@@ -11,6 +11,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -98,15 +99,16 @@ def sweep(kube: Kube, services: str, tmp_path_factory: pytest.TempPathFactory) -
     install(kube, "observatory-load", services, VALUES, wait=False)
     try:
         assert kube.json("-n", services, "get", "cronjob", CRONJOB)["spec"]["concurrencyPolicy"] == "Forbid"
+        # the schedule itself suspended, as charts/README.md says for manual runs: at 03:00 UTC it started a second
+        # run beside the test's (a Job made from the CronJob is not counted by its Forbid)
+        kube.run("-n", services, "patch", "cronjob", CRONJOB, "-p", '{"spec": {"suspend": true}}')
         first = run_benchmark(kube, services, JOB)
         assert first.returncode == 0, first.stdout + first.stderr
 
-        def running() -> bool:
-            pods = kube.pods(services, f"job-name={JOB}")
-            return bool(pods) and pods[0]["status"].get("phase") in ("Running", "Succeeded", "Failed")
-
-        kube.wait_for(f"job {JOB}'s pod to start", running, timeout=300)
+        # its pod exists and has not finished (Pending while its init containers, the steps, run)
+        kube.wait_for(f"job {JOB}'s pod", lambda: kube.pods(services, f"job-name={JOB}"), timeout=300)
         second = run_benchmark(kube, services, f"{JOB}-second")
+        assert kube.pods(services, f"job-name={JOB}")[0]["status"].get("phase") in ("Pending", "Running")
 
         def finished() -> dict | None:
             pod = kube.pods(services, f"job-name={JOB}")[0]
@@ -137,7 +139,7 @@ def benchmarks() -> list[dict]:
 @pytest.mark.timeout(2400)
 def test_a_second_trigger_while_one_runs_is_refused(sweep: Sweep) -> None:
     assert sweep.second_trigger.returncode == 1, sweep.second_trigger.stdout
-    assert f"job {JOB} is running already" in sweep.second_trigger.stderr
+    assert f"job {JOB} " in sweep.second_trigger.stderr and "is running already" in sweep.second_trigger.stderr
 
 
 @pytest.mark.timeout(2400)
@@ -184,8 +186,10 @@ def test_import_k6_reads_them_and_the_report_draws_capacity_against_replicas(swe
     done = subprocess.run([observatory, "report", str(runs[0].parent)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     summary = (runs[0].parent / "summary.md").read_text()
-    html = (runs[0].parent / "report.html").read_text()
-    for framework in {b["framework"] for b in benchmarks()}:
-        assert f"| {framework}/" in summary and "(replicas: req/s)" in summary, summary
-    assert "share the host's" in summary and "share the host's" in html, summary
+    html = unescape((runs[0].parent / "report.html").read_text())
+    # what the capacities are depends on the host (not asserted); that the report says what bounds them does not
+    assert "What bounds it: the benchmark's pods saw" in summary and "all nodes share the host's CPU" in summary, (
+        summary
+    )
+    assert "all nodes share the host's CPU" in html
     print(summary)
