@@ -145,3 +145,7 @@ images: run-tools test-packages helm ## build every image the charts use with po
 readme-figure: run-python-packages ## docs/images/headline.png from a run: RUN=results/<run-id> NOTE="the machine's condition"
 	@[ -n "$(RUN)" ] || { echo "make readme-figure RUN=results/<run-id>: which run to draw" >&2; exit 2; }
 	$(PY) tools/readme_figure.py $(RUN) docs/images --note "$(NOTE)"
+
+# The kind cluster: make cluster, cluster-down, cluster-status, node-image.
+include tools/cluster.mk
+include tools/operators.mk

@@ -10,7 +10,7 @@
 //   is the highest constant rate whose thresholds (the SLO, no dropped iteration, checks) all passed, by k6's own
 //   verdict in each summary; `observatory import-k6` re-judges the same summaries with local mode's rules and is the
 //   reference. REPLICAS also goes into each summary's `observatory` block (the file is rewritten in place), so
-//   `import-k6` knows the scaling unit. A summary that is missing (k6 crashed before writing it) is reported and
+//   `import-k6` knows the scaling unit, with HOST_CPUS (the CPUs the pod saw: the report says what bounds the curve). A summary that is missing (k6 crashed before writing it) is reported and
 //   skipped.
 import { Gauge } from 'k6/metrics';
 
@@ -21,6 +21,7 @@ const replicaCount = new Gauge('observatory_capacity_replicas');
 const workerCount = new Gauge('observatory_capacity_workers');
 const run = __ENV.RUN_ID || 'unknown';
 const replicas = __ENV.REPLICAS ? Number(__ENV.REPLICAS) : null;
+const hostCpus = Number(__ENV.HOST_CPUS || 0) > 0 ? Number(__ENV.HOST_CPUS) : null;
 if (replicas !== null && !(Number.isInteger(replicas) && replicas >= 1)) {
   throw new Error(`REPLICAS must be a whole number of at least 1, not ${JSON.stringify(__ENV.REPLICAS)}`);
 }
@@ -130,8 +131,10 @@ export function handleSummary() {
   }
   const out = { stdout: `${lines.join('\n')}\n` };
   if (replicas !== null) {
+    // HOST_CPUS: the CPUs the publish step's pod saw (nproc); on kind, every node's, since all share the host's
+    const extra = hostCpus ? { replicas, hostCpus } : { replicas };
     for (const { path, data } of summaries) {
-      out[path] = JSON.stringify({ ...data, observatory: { ...data.observatory, replicas } }, null, 2);
+      out[path] = JSON.stringify({ ...data, observatory: { ...data.observatory, ...extra } }, null, 2);
     }
   }
   return out;

@@ -22,6 +22,7 @@ from typing import Any
 
 from observatory.errors import ObservatoryError
 from observatory.judging import Slo, from_trials, judge
+from observatory.k6_runners import merge_runners
 from observatory.results import Latency, Run, Trial
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
@@ -167,6 +168,7 @@ def runs_from_summaries(folder: Path) -> list[Run]:
     grouped: dict[str, list[tuple[Trial, Slo]]] = {}
     targets: dict[str, set[str]] = {}
     units: dict[str, set[str]] = {}
+    host_cpus: dict[str, set[int]] = {}  # what the publish steps' pods saw (nproc)
     for path, data in read_summaries(folder):
         try:
             run_id = str(data["observatory"]["run"])
@@ -175,8 +177,11 @@ def runs_from_summaries(folder: Path) -> list[Run]:
             raise ObservatoryError(f"{path}: not a summary this version can read ({error})") from None
         targets.setdefault(run_id, set()).add(str(data["observatory"].get("baseUrl")))
         units.setdefault(run_id, set()).add("replicas" if data["observatory"].get("replicas") else "workers")
+        if data["observatory"].get("hostCpus"):
+            host_cpus.setdefault(run_id, set()).add(int(data["observatory"]["hostCpus"]))
     runs = []
-    for run_id, judged in sorted(grouped.items()):
+    for run_id, judged_runners in sorted(grouped.items()):
+        judged = merge_runners(judged_runners)  # a TestRun's runners share a testid: one trial (k6_runners.py)
         trials = [trial for trial, _ in judged]
         slos = {(slo.p99_ms, slo.error_rate) for _, slo in judged}
         if len(slos) > 1:
@@ -195,6 +200,7 @@ def runs_from_summaries(folder: Path) -> list[Run]:
                     "cluster's Prometheus under the same testid",
                     "summaries": str(folder.resolve()),
                     "targets": sorted(targets[run_id]),
+                    **({"host_cpus": max(host_cpus[run_id])} if run_id in host_cpus else {}),
                 },
                 settings={"imported_from": str(folder.resolve()), "scaling_unit": "+".join(sorted(units[run_id]))},
                 slo={"p99_ms": p99_ms, "error_rate": error_rate},

@@ -105,8 +105,12 @@ def k6_latency_quantile(q: float, m: Matchers, window: str, by: str = "framework
 
 
 def k6_dropped_iterations(m: Matchers, window: str, by: str = "framework") -> str:
-    """Iterations k6 could not start for lack of VUs, per second: the generator fell behind."""
-    return f"sum by ({by}) (rate({K6_DROPPED_ITERATIONS}{m.render()}[{window}]))"
+    """Iterations k6 could not start for lack of VUs, per second: the generator fell behind.
+
+    k6 sends the series only once it has dropped an iteration, so `or` the iteration rate times 0: zero while it
+    keeps up, not "no data" (which reads as a broken scrape)."""
+    dropped = f"sum by ({by}) (rate({K6_DROPPED_ITERATIONS}{m.render()}[{window}]))"
+    return f"({dropped} or {k6_iteration_rate(m, window, by)} * 0)"
 
 
 def k6_iteration_rate(m: Matchers, window: str, by: str = "framework") -> str:

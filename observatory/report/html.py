@@ -8,7 +8,7 @@ from typing import Any
 from observatory.deployment_sizing import rates_to_show, size
 from observatory.report import figures, instruments
 from observatory.report.claims import ARTICLE, judge_claims
-from observatory.report.scaling import Fit, scaling_fits, scaling_unit, why_not_measured
+from observatory.report.scaling import Fit, scaling_fits, scaling_unit, what_bounds_replicas, why_not_measured
 from observatory.report.tables import capacity_rows, environment_line, invalid_trials, normalised_text
 from observatory.results import Run
 
@@ -96,8 +96,10 @@ def _validity_section(run: Run) -> str:
 def _scaling_section(run: Run) -> str:
     fits = scaling_fits(run)
     sizing = _sizing_table(run, fits)
+    bound = what_bounds_replicas(run)
+    bound_html = f"<p>{escape(bound)}</p>" if bound else ""
     if not fits:
-        return f"<h2>Scaling</h2><p>{escape(why_not_measured(run))}</p>{sizing}"
+        return f"<h2>Scaling</h2><p>{escape(why_not_measured(run))}</p>{bound_html}{sizing}"
     rows = []
     for f in fits:
         law = f"{f.name}: serial {f.law.serial:.3f}" + (f", crosstalk {f.law.crosstalk:.4f}" if f.law.crosstalk else "")
@@ -110,7 +112,7 @@ def _scaling_section(run: Run) -> str:
         rows,
     )
     plot = _figure(figures.scaling(fits), "Capacity against count, with the fitted law and where it stops paying.")
-    return f"<h2>Scaling</h2>{plot}{table}{sizing}"
+    return f"<h2>Scaling</h2>{plot}{table}{bound_html}{sizing}"
 
 
 def _sizing_table(run: Run, fits: list[Fit]) -> str:

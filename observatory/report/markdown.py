@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from observatory.report.claims import judge_claims
 from observatory.report.instruments import generator_words, speed_words, stall_words
-from observatory.report.scaling import scaling_fits, why_not_measured
+from observatory.report.scaling import scaling_fits, what_bounds_replicas, why_not_measured
 from observatory.report.tables import capacity_rows, environment_line, invalid_trials, normalised_text
 from observatory.results import Run
 
@@ -42,9 +42,11 @@ def render_markdown(run: Run) -> str:
 def _scaling_lines(run: Run) -> list[str]:
     """Each fitted scaling law's verdict, or why the run draws no curve (the HTML report has the figure)."""
     fits = scaling_fits(run)
+    bound = what_bounds_replicas(run)
+    bounds = [bound, ""] if bound else []
     if not fits:
-        return [f"Scaling: {why_not_measured(run)}", ""]
+        return [f"Scaling: {why_not_measured(run)}", "", *bounds]
     lines = ["| scaling | workload | measured | verdict |", "|---|---|---|---|"]
     for f in fits:
         lines.append(f"| {f.framework}/{f.profile} | {f.workload} | {f.measured()} ({f.unit}: req/s) | {f.verdict()} |")
-    return [*lines, ""]
+    return [*lines, "", *bounds]

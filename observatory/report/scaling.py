@@ -212,6 +212,32 @@ def scaling_fits(run: Run) -> list[Fit]:
     ]
 
 
+def what_bounds_replicas(run: Run) -> str | None:
+    """For a cluster replica sweep: what bounds its capacities. On kind every node is a container on one host, so
+    adding replicas adds pods, not CPU, once the host's cores are busy; None for a local worker sweep."""
+    if scaling_unit(run) != "replicas":
+        return None
+    cpus = run.environment.get("host_cpus")
+    top = max((c.workers for c in run.capacity), default=1)
+    if not cpus:
+        return (
+            "What bounds it: on kind, all nodes share the host's CPU (every node is a container on one host), so "
+            "the services' replicas, k6, PostgreSQL and the control plane draw on the same cores; the summaries do not "
+            "say how many (HOST_CPUS), so where replicas stop adding CPU is not known."
+        )
+    over = (
+        f"this sweep asks for up to {top} replicas, more than the {cpus} cores there are, so beyond that the "
+        f"capacity is bounded by the host's CPU, not by the replica count or the framework"
+        if top >= int(cpus)
+        else f"up to {top} replicas fit in those {cpus} cores only while k6 and the rest leave them room"
+    )
+    return (
+        f"What bounds it: the benchmark's pods saw {cpus} CPU(s). On kind, all nodes share the host's CPU (every "
+        f"node is a container on one host): the services' replicas, k6 on the load node, PostgreSQL and the "
+        f"control plane draw on the same {cpus} cores, and more replicas add pods, not CPU: {over}."
+    )
+
+
 def why_not_measured(run: Run) -> str:
     """Why a run has no scaling curve, and the command that draws one."""
     pinning = run.environment.get("pinning", {})

@@ -4,7 +4,7 @@ The chart renders the pod (a replica sweep of a short ladder); this test runs it
 exactly as rendered (command, arguments, environment with Kubernetes' $(VAR) expansion), with three translations a
 cluster would make: /scripts is loadtests/, /results is a temporary folder, and the Service's DNS name is a server on
 loopback. The kubectl steps are checked for order and arguments here; tests/controlplane runs them as the
-ServiceAccount against a real API server, and tests/containers runs the whole pod with podman.
+ServiceAccount against a real API server, and tests/kind runs the whole pod on a real kind cluster.
 
 The loopback server stands in for a service whose capacity grows with replicas: it answers within a millisecond while
 the offered rate is at most 10 req/s per replica, and in 1.2 s (over the test's 1 s SLO) above that. So the ladder
@@ -15,6 +15,7 @@ on one replica: the run must go on regardless.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import time
@@ -203,8 +204,10 @@ def test_import_k6_reads_replicas_as_the_scaling_unit(ran: dict) -> None:
     for path in ran["results"].glob("*.json"):
         asked = json.loads(path.read_text())["observatory"]
         assert asked["replicas"] == int(re.search(r"-r(\d)-", path.name).group(1))
+        assert asked["hostCpus"] == len(os.sched_getaffinity(0))  # the publish step's nproc, for the report's words
     (run,) = runs_from_summaries(ran["results"])
     assert run.run_id == POD_NAME and run.settings["scaling_unit"] == "replicas"
+    assert run.environment["host_cpus"] == len(os.sched_getaffinity(0))
     capacity = {c.workers: c for c in run.capacity}
     # one replica met the SLO at 10 req/s and missed at 20: the fit places it between; two met it at both: ≥ 20
     assert capacity[1].estimate is not None and 10.0 <= capacity[1].estimate < 20.0

@@ -50,9 +50,10 @@ def test_it_runs_the_end_to_end_steps_issue_11_asks_for() -> None:
     workflow = yaml.safe_load(WORKFLOW.read_text())
     (job,) = workflow["jobs"].values()
     script = "\n".join(step.get("run", "") for step in job["steps"])
-    # the cluster from the repository's kind config, then Tilt brings everything up and must finish
-    assert "kind create cluster --config kind-config.yaml" in script
-    assert "tilt ci" in script and "make tilt" in script
+    # the cluster through the same `make cluster` as here (with a registry: kind's stock node image), then Tilt brings
+    # everything up and must finish
+    assert "make cluster" in script and "kind create cluster" not in script
+    assert "tilt ci" in script and "make python-packages go-tools tilt" in script
     # one short scheduled benchmark, through the same guard as the Tilt button, run to completion
     assert "charts/run-benchmark.sh" in script and "--for=condition=complete" in script
     assert "charts/observatory-load/ci/kind-smoke-values.yaml" in script
@@ -62,3 +63,20 @@ def test_it_runs_the_end_to_end_steps_issue_11_asks_for() -> None:
     assert "9990" in script  # kind's port mapping of Prometheus's NodePort (kind-config.yaml)
     readme = (ROOT / "charts" / "README.md").read_text()
     assert ".github/workflows/kind.yaml" in readme and "actionlint" in readme
+
+
+def test_it_runs_the_kind_tests_of_this_machine_in_order() -> None:
+    """The steps tested here are the ones published (issue 21): the images and operators built as `make test` builds
+    them, loaded after `make cluster`, then tests/kind (charts, benchmark, monitoring, TestRun, tilt ci)."""
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    (job,) = workflow["jobs"].values()
+    runs = [step.get("run", "") for step in job["steps"]]
+
+    def first(text: str) -> int:
+        found = [i for i, run in enumerate(runs) if text in run]
+        assert found, f"no step runs {text!r}"
+        return found[0]
+
+    assert first("make python-packages go-tools tilt operators") < first("make cluster")
+    assert first("make cluster") < first("make images operator-images") < first("pytest tests/kind")
+    assert first("pytest tests/kind") < first("tilt ci --timeout")

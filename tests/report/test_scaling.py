@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from observatory.report.scaling import STOP_GAIN, Law, fit, scaling_fits, why_not_measured
+from observatory.report.scaling import STOP_GAIN, Law, fit, scaling_fits, what_bounds_replicas, why_not_measured
 from tests.report.factories import run
 
 COUNTS = [1, 2, 4, 8]
@@ -106,3 +106,17 @@ def test_a_cluster_run_at_one_replica_count_points_to_the_replica_sweep() -> Non
     data = run({("flask", "gunicorn-sync", "json", 2): [900.0]})
     data.settings["scaling_unit"] = "replicas"
     assert "2 replica(s) only" in why_not_measured(data) and "replicaSweep.replicas" in why_not_measured(data)
+
+
+def test_a_replica_sweep_says_that_all_nodes_share_the_hosts_cpu() -> None:
+    data = run(sweep(curve(Law(1000.0, 0.5))))
+    assert what_bounds_replicas(data) is None  # a local worker sweep: the cores are pinned, nothing shared
+    data.settings["scaling_unit"] = "replicas"
+    data.environment["host_cpus"] = 2  # what the publish steps' pods saw
+    text = what_bounds_replicas(data)
+    assert text is not None and "all nodes share the host's CPU" in text and "same 2 cores" in text
+    assert "bounded by the host's CPU, not by the replica count" in text  # 4 replicas > 2 cores
+    data.environment["host_cpus"] = 16
+    assert "bounded by the host's CPU" not in (what_bounds_replicas(data) or "")
+    del data.environment["host_cpus"]
+    assert "all nodes share the host's CPU" in (what_bounds_replicas(data) or "")

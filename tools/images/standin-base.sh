@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # A stand-in for a Debian-based image that cannot be pulled here (no Docker Hub): a bookworm root file system made
-# with debootstrap from the mirror apt already uses, imported into podman under the real image's name.
+# with debootstrap from the mirror apt already uses, imported under the real image's name into the engine that is
+# there (tools/images/engine.sh: docker when an engine answers, podman otherwise).
 #   tools/images/standin-base.sh IMAGE CACHE_DIR [EXTRA_DEBIAN_PACKAGES...]
 # The root file system is cached as a tarball in CACHE_DIR; the image is imported once (label standin.key).
 set -euo pipefail
+# shellcheck source=tools/images/engine.sh
+source "$(dirname "$0")/engine.sh"
 usage="usage: standin-base.sh IMAGE CACHE_DIR [debian-packages...]"
 image=${1:?$usage}
 cache=${2:?$usage}
@@ -16,8 +19,8 @@ mirror=$( (cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/nu
   | sed -E 's/^URIs: *//; s/^deb +//; s/ +bookworm.*//')
 mirror=${mirror:-http://deb.debian.org/debian}
 key=$(echo "$packages $mirror" | sha256sum | cut -c1-12)
-if [ "$(podman image inspect --format '{{index .Labels "standin.key"}}' "$image" 2>/dev/null)" = "$key" ]; then
-  echo "images: $image is the stand-in already imported (debootstrap bookworm: $packages)"
+if [ "$(image_label "$image" standin.key)" = "$key" ]; then
+  echo "images: $image is the stand-in already imported into $ENGINE (debootstrap bookworm: $packages)"
   exit 0
 fi
 tarball="$cache/rootfs-$key.tar"
@@ -36,5 +39,5 @@ if [ ! -s "$tarball" ]; then
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
   tar -C "$rootfs" -cf "$tarball.part" . && mv "$tarball.part" "$tarball"
 fi
-podman import --quiet --change "LABEL standin.key=$key" --change 'CMD ["python3"]' - "$image" <"$tarball" >/dev/null
-echo "images: $image is a stand-in (debootstrap bookworm: $packages), not the registry's image"
+engine_import "$image" "$tarball" --change "LABEL standin.key=$key" --change 'CMD ["python3"]'
+echo "images: $image is a stand-in (debootstrap bookworm: $packages) imported into $ENGINE, not the registry's image"

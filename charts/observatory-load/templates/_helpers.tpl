@@ -205,7 +205,8 @@ count is in the testid (r<N>-...) and on the published capacities.
     {{- include "observatory-load.k6Mounts" . | nindent 4 }}
 {{- end }}
 
-{{/* One publish step: the ladder's summaries, their capacity to Prometheus and the replica count into them. */}}
+{{/* One publish step: the ladder's summaries, their capacity to Prometheus and the replica count (and the CPUs the pod
+sees, HOST_CPUS: on kind all nodes share the host's) into them. */}}
 {{- define "observatory-load.publishContainer" -}}
 - name: {{ .step.name }}
   image: {{ .root.Values.image }}
@@ -213,6 +214,7 @@ count is in the testid (r<N>-...) and on the published capacities.
   command: [/bin/sh, -c]
   args:
     - >-
+      export HOST_CPUS="$(nproc 2>/dev/null || grep -c ^processor /proc/cpuinfo)";
       k6 run --quiet -o experimental-prometheus-rw /scripts/publish-capacity.js;
       code=$?;
       [ "$code" = 0 ] || echo "observatory: publishing the capacity of $RUN_ID failed (k6 exited $code); going on";
