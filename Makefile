@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages by need (the command each is checked by, then the package).
 RUN_PACKAGES := prometheus:prometheus nginx:nginx taskset:util-linux
 TEST_PACKAGES := chromium:chromium /usr/lib/postgresql/15/bin/postgres:postgresql podman:podman runc:runc \
-	debootstrap:debootstrap /usr/bin/dockerd:docker.io
+	debootstrap:debootstrap /usr/sbin/dockerd:docker.io
 
 # The tests that start no server, k6, Prometheus or control plane: rules, reports, plans, searches, the docs' numbers.
 FAST_TESTS := tests/judging tests/report tests/test_one_definition.py tests/run/test_plan.py \

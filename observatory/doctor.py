@@ -21,8 +21,8 @@ SETS = {RUN: "make quickstart (make run-tools)", TESTS: "make setup", CLUSTER: "
 TEST_TOOLS = {
     "promtool": "tests/run and tests/containers check rules and queries with it",
     "chromium": "tests/report renders the report in it",
-    "podman": "tests/containers runs the images with it",
-    "runc": "podman's runtime in tests/containers",
+    "podman": "make images builds with it where no docker engine answers",
+    "runc": "the runtime of podman and of the kind cluster's dockerd",
     "debootstrap": "make images builds the stand-in base image with it",
     "helm": "tests/cluster and tests/controlplane render and install the charts",
     "tilt": "tests/cluster evaluates the Tiltfile with it",
