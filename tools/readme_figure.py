@@ -47,7 +47,7 @@ def provenance(run: Run, note: str = "") -> str:
 def write(run_dir: Path, folder: Path, note: str = "") -> tuple[Path, Path]:
     """Draw the PNG and its provenance into `folder`."""
     run = read_run(run_dir)
-    if not any(c.median is not None for c in run.capacity):
+    if not any(c.estimate is not None for c in run.capacity):
         raise ObservatoryError(f"{run_dir}: no capacity to draw")
     folder.mkdir(parents=True, exist_ok=True)
     png, text = folder / "headline.png", folder / "headline.md"
