@@ -9,8 +9,8 @@ from functools import lru_cache
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from fastapi_service.models import Base, Fortune, User, World
 from service_common.database_budget import pool_size
+from service_common.orm_models import Base, Fortune, User, World
 from service_common.seed import FORTUNES, INIT_LOCK, RESET_USERS_SEQUENCE, users, world_rows
 from service_common.settings import get_settings
 from service_common.sqlite import apply_pragmas

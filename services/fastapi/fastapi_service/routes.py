@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fastapi_service.database import get_session
 from fastapi_service.errors import require_json_body
-from fastapi_service.models import Fortune, User, World
 from fastapi_service.schemas import CpuResult, Health, IoResult, Message, NewUser, UserOut, WorldRow
 from service_common.limits import CPU_N_DEFAULT, CPU_N_MAX, CPU_N_MIN, IO_MS_DEFAULT, IO_MS_MAX, IO_MS_MIN, USER_ID_MAX
 from service_common.metrics import render_metrics
+from service_common.orm_models import Fortune, User, World
 from service_common.params import bounded_int, first_value
 from service_common.workload_rules import (
     ADDED_FORTUNE,

@@ -1,4 +1,4 @@
-"""The engine and sessions: SQLAlchemy's ORM (flask_service.models), SQLite by default, PostgreSQL (psycopg 3) when
+"""The engine and sessions: SQLAlchemy's ORM (service_common.orm_models), SQLite by default, PostgreSQL (psycopg 3) when
 DATABASE_URL says so. Each request opens a Session (`session()`), as Flask applications without an extension do."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from functools import lru_cache
 from sqlalchemy import Engine, create_engine, event, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from flask_service.models import Base, Fortune, User, World
 from service_common.database_budget import pool_size
+from service_common.orm_models import Base, Fortune, User, World
 from service_common.seed import FORTUNES, INIT_LOCK, RESET_USERS_SEQUENCE, users, world_rows
 from service_common.settings import get_settings
 from service_common.sqlite import apply_pragmas

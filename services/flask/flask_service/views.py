@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, current_app, jsonify, make_respons
 from sqlalchemy import select, text
 
 from flask_service.database import session
-from flask_service.models import Fortune, User, World
 from flask_service.validation import new_user_errors
 from service_common import errors
 from service_common.jsonbody import MalformedJson, parse_json
@@ -23,6 +22,7 @@ from service_common.limits import (
     USER_ID_MAX,
 )  # fmt: skip
 from service_common.metrics import render_metrics
+from service_common.orm_models import Fortune, User, World
 from service_common.params import bounded_int, first_value
 from service_common.workload_rules import (
     ADDED_FORTUNE,

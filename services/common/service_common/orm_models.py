@@ -1,4 +1,4 @@
-"""The tables as SQLAlchemy ORM models (declarative, as a Flask team writes them with SQLAlchemy 2.0)."""
+"""The tables as SQLAlchemy ORM models, shared by the FastAPI (async) and Flask (sync) services: both declare them the way SQLAlchemy 2.0 does."""
 
 from __future__ import annotations
 
