@@ -20,7 +20,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "at which its p99 stays within 10% of the SLO's p99 and nothing is dropped. Results are cached per "
         "machine, k6 version, script, workload and mode (about 15 s per workload and mode when measured); "
         "`observatory run` reads the same cache and measures what is missing. A ladder measured while k6 waited for "
-        "a CPU half the time or more (a busy host) is not cached.",
+        "a CPU half the time or more (a busy host), or a quarter of the time at the rate that ended the climb, is not "
+        "cached.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     command.add_argument("--workloads", default="json,db,io,cpu", help="workloads, comma-separated")

@@ -45,6 +45,10 @@ BELOW = (500, 250, 100)  # tried, downwards, only when the first rate is not cle
 WARMUP_S = 0.5
 MEASURE_S = 1.5
 ATTEMPTS = 2  # an unclean rate is measured again once: a host stall should not lower the ceiling
+# k6 waiting for a CPU this many seconds per second at the rate that ended the climb: the ending was the host's. On
+# a quiet host the ending rates waited 0.04-0.10 (k6 itself saturated); ladders measured beside a busy build
+# waited 0.26-1.17 there and set ceilings a half to a quarter of the machine's.
+ENDING_WAIT = 0.25
 MAX_VUS = 1000
 SCRIPT_DIR = tools.ROOT / "loadtests"
 CACHE_DIR = Path(os.environ.get("OBSERVATORY_CALIBRATION_CACHE", tools.ROOT / ".tools" / "cache" / "calibration"))
@@ -137,13 +141,21 @@ class Ladder:
     def host_busy(self) -> str | None:
         """Why this ladder measured a busy host rather than k6 (then it is used once, never cached), or None.
 
-        k6's threads waiting for a CPU half the time or more (judging/generator.STARVED_WAIT) means other
-        work shared its core: the ceiling found is that moment's, not the machine's.
+        k6's threads waiting for a CPU half the time or more (judging/generator.STARVED_WAIT), over the ladder's
+        rates, means other work shared its core: the ceiling found is that moment's, not the machine's. So does
+        a wait of ENDING_WAIT or more at the one rate that ended the climb, since the ceiling rests on that rate
+        alone: a ladder cached from a busy minute would bound every later run of the machine.
         """
         waits = sorted(p.cpu_wait for p in self.points if p.cpu_wait is not None)
         if waits and waits[len(waits) // 2] >= STARVED_WAIT:
             return (
                 f"k6 waited for a CPU {waits[len(waits) // 2]:.0%} of the time (median over rates): the host was busy"
+            )
+        ending = next((p for p in sorted(self.points, key=lambda p: p.rate) if p.problems(self.clean_p99_ms)), None)
+        if ending is not None and ending.cpu_wait is not None and ending.cpu_wait >= ENDING_WAIT:
+            return (
+                f"k6 waited for a CPU {ending.cpu_wait:.0%} of the time at {ending.rate:,.0f} req/s, the rate that "
+                "ended the ladder: the host, not k6, may have ended it"
             )
         return None
 

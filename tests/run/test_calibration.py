@@ -126,6 +126,22 @@ def test_a_ladder_measured_on_a_busy_host_is_not_a_calibration() -> None:
     )
 
 
+def test_a_ladder_ended_by_a_busy_moment_is_not_a_calibration() -> None:
+    """The ceiling rests on the one rate that ended the climb: k6 starved there means the host ended it."""
+
+    def ladder(ending_wait: float) -> calibration.Ladder:
+        clean = [Point(1000 * (i + 1), 1000, 0.2, 2.0, 0, 0, 0.3, 0.05, 1.0) for i in range(3)]
+        ending = Point(4000, 1000, 0.2, 60.0, 300, 0, 0.5, ending_wait, 1.0)  # unclean: p99 and drops
+        return calibration.Ladder("json", KEEP_ALIVE, {"clean_p99_ms": 10.0}, "now", [*clean, ending])
+
+    assert ladder(0.05).host_busy is None  # k6 itself ran out: a calibration
+    assert ladder(0.05).ceiling_rps == 3000
+    assert ladder(calibration.ENDING_WAIT).host_busy == (
+        "k6 waited for a CPU 25% of the time at 4,000 req/s, the rate that ended the ladder: the host, not k6, "
+        "may have ended it"
+    )
+
+
 def test_connection_modes_follow_the_server() -> None:
     assert connection_mode("gunicorn", "gunicorn_sync.conf.py") == CLOSE
     assert connection_mode("gunicorn", "gunicorn_gthread.conf.py") == KEEP_ALIVE
